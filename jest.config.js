@@ -1,0 +1,16 @@
+/** Jest 30 in ESM mode (Nest 12 is ESM-only): run with `node --experimental-vm-modules` on Node >= 24.9. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^@app/messaging$': '<rootDir>/libs/messaging/src/index.ts',
+    '^@app/messaging/testing$': '<rootDir>/libs/messaging/testing/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testMatch: ['<rootDir>/{libs,apps,test,scripts,bench}/**/*.spec.ts'],
+  globalSetup: '<rootDir>/libs/messaging/testing/jest-global-setup.js',
+  globalTeardown: '<rootDir>/libs/messaging/testing/jest-global-teardown.js',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

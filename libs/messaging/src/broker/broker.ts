@@ -1,0 +1,239 @@
+import pg from 'pg';
+import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../errors.js';
+import { BrokerStatements } from '../sql/broker-statements.js';
+import { migrate } from '../sql/migrator.js';
+import type { QueueOptions } from '../topology/queue-options.js';
+import { Topology, type QueueInfo } from '../topology/topology.js';
+import { assertQueueName } from '../validation/names.js';
+import { BROKER_DEFAULTS, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
+import { Consumer, type ConsumerOptions, type MessageHandler } from './consumer.js';
+import { consoleLogger, type BrokerLogger } from './logger.js';
+import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
+import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
+import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
+import { inTransaction, pgExecutor, type SqlExecutor } from './sql-executor.js';
+import { WakeUpListener } from './wake-up-listener.js';
+
+export interface ClaimOptions {
+  /** Most messages to claim. Default 1, max 5,000. */
+  limit?: number;
+  /** Lease in ms instead of the queue's leaseMs. */
+  leaseMs?: number;
+}
+
+export interface QueueStats {
+  /** Visible now and not leased. */
+  ready: number;
+  /** Waiting for their delay or retry backoff. */
+  delayed: number;
+  /** Held by a consumer under a live lease. */
+  leased: number;
+  /** Lease ran out; claimable again. */
+  leaseExpired: number;
+}
+
+function assertLimit(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name });
+  }
+}
+
+/**
+ * PostgreSQL as a message broker: topology, publish, claim and settle, and consumers. One instance per process is
+ * enough; it owns a pool (unless given one) and one LISTEN connection shared by its consumers.
+ */
+export class Broker {
+  readonly schema: string;
+  private readonly sql: BrokerStatements;
+  private readonly topology: Topology;
+  private readonly publisher: Publisher;
+  private readonly settler: Settler;
+  private readonly listener: WakeUpListener;
+  private readonly consumers = new Set<Consumer<never>>();
+  private readonly db: SqlExecutor;
+  private readonly logger: BrokerLogger;
+  private closed = false;
+
+  private constructor(
+    readonly pool: pg.Pool,
+    private readonly ownsPool: boolean,
+    options: BrokerOptions,
+  ) {
+    this.schema = options.schema ?? BROKER_DEFAULTS.schema;
+    this.logger = options.logger ?? consoleLogger;
+    this.sql = new BrokerStatements(this.schema);
+    this.db = pgExecutor(pool);
+    this.topology = new Topology(pool, this.sql);
+    this.publisher = new Publisher(this.sql, this.db, (work) => inTransaction(pool, work), options.maxPayloadBytes ?? BROKER_DEFAULTS.maxPayloadBytes);
+    this.settler = new Settler(this.db, this.sql);
+    this.listener = new WakeUpListener(pool.options as pg.ClientConfig, this.sql.channel, this.logger);
+  }
+
+  /** Connects (and, unless `migrate: false`, brings the schema up to date). */
+  static async connect(options: BrokerOptions = {}): Promise<Broker> {
+    validateBrokerOptions(options);
+    const ownsPool = !options.pool;
+    const pool =
+      options.pool ??
+      new pg.Pool({
+        connectionString: options.connectionString ?? process.env.DATABASE_URL,
+        max: options.poolSize ?? BROKER_DEFAULTS.poolSize,
+        application_name: options.applicationName ?? BROKER_DEFAULTS.applicationName,
+      });
+    if (ownsPool) pool.on('error', (error) => (options.logger ?? consoleLogger).warn('Idle database connection failed', error));
+    const broker = new Broker(pool, ownsPool, options);
+    try {
+      if (options.migrate ?? BROKER_DEFAULTS.migrate) {
+        const client = await pool.connect();
+        try {
+          await migrate(client, broker.schema);
+        } finally {
+          client.release();
+        }
+      }
+    } catch (error) {
+      if (ownsPool) await pool.end();
+      throw error;
+    }
+    return broker;
+  }
+
+  // ---- topology -------------------------------------------------------------------------------------------------
+
+  declareQueue(name: string, options?: QueueOptions): Promise<QueueInfo> {
+    return this.open().topology.declareQueue(name, options);
+  }
+  updateQueue(name: string, options: QueueOptions): Promise<QueueInfo> {
+    return this.open().topology.updateQueue(name, options);
+  }
+  getQueue(name: string): Promise<QueueInfo> {
+    return this.open().topology.getQueue(name);
+  }
+  listQueues(): Promise<QueueInfo[]> {
+    return this.open().topology.listQueues();
+  }
+  bindQueue(queue: string, pattern: string): Promise<void> {
+    return this.open().topology.bindQueue(queue, pattern);
+  }
+  unbindQueue(queue: string, pattern: string): Promise<boolean> {
+    return this.open().topology.unbindQueue(queue, pattern);
+  }
+  deleteQueue(name: string, options?: { ifEmpty?: boolean }): Promise<number> {
+    return this.open().topology.deleteQueue(name, options);
+  }
+
+  // ---- publish --------------------------------------------------------------------------------------------------
+
+  /** Publishes one message or a batch; see PublishOptions for transactions and unroutable messages. */
+  publish(messages: OutgoingMessage | readonly OutgoingMessage[], options?: PublishOptions): Promise<PublishResult> {
+    return this.open().publisher.publish(Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
+  }
+
+  // ---- claim and settle -----------------------------------------------------------------------------------------
+
+  /** Claims up to `limit` messages under a fresh lease each (one round trip). */
+  async claim<T = unknown>(queue: string, options: ClaimOptions = {}): Promise<Delivery<T>[]> {
+    this.open();
+    assertQueueName(queue);
+    const limit = options.limit ?? 1;
+    assertLimit('limit', limit, 1, 5000);
+    if (options.leaseMs !== undefined) assertLimit('leaseMs', options.leaseMs, 1, 12 * 60 * 60 * 1000);
+    const rows = await this.db.run<DeliveryRow>(this.sql.claim(queue, limit, options.leaseMs ?? null));
+    return rows.map((row) => toDelivery<T>(row));
+  }
+
+  /** Acks one delivery (joins a shared batch). Throws LeaseLostError if the lease is no longer this delivery's. */
+  ack(delivery: Delivery): Promise<void> {
+    return this.open().settler.ack(delivery);
+  }
+  /** Acks many in one statement; the ones whose lease was lost are listed, not thrown. */
+  ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
+    return this.open().settler.ackMany(deliveries);
+  }
+  /** Fails one delivery: retry later (backoff or `delayMs`), or dead-letter on the last attempt or when rejected. */
+  nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
+    this.assertNackOptions(options);
+    return this.open().settler.nack(delivery, options);
+  }
+  nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
+    this.assertNackOptions(options);
+    return this.open().settler.nackMany(deliveries, options);
+  }
+  /** Extends a lease to now + leaseMs; returns the new expiry. Throws LeaseLostError if the lease was lost. */
+  async extendLease(delivery: Delivery, leaseMs: number): Promise<Date> {
+    assertLimit('leaseMs', leaseMs, 1, 12 * 60 * 60 * 1000);
+    const expiry = await this.open().settler.extendLease(delivery, leaseMs);
+    delivery.leaseExpiresAt = expiry;
+    return expiry;
+  }
+  /** Gives a message back, visible now, without counting the attempt. */
+  async release(delivery: Delivery): Promise<void> {
+    const { lost } = await this.open().settler.releaseMany([delivery], true);
+    if (lost.length > 0) throw new LeaseLostError(delivery.messageId, 'release');
+  }
+
+  // ---- consume --------------------------------------------------------------------------------------------------
+
+  /** Starts a consumer on a queue; resolves once it listens. Stop it with `consumer.stop()` or `broker.close()`. */
+  async consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumerOptions): Promise<Consumer<T>> {
+    this.open();
+    assertQueueName(queue);
+    if (typeof handler !== 'function') throw new InvalidArgumentError('consume needs a handler function', {});
+    const consumer = new Consumer<T>(
+      queue,
+      handler,
+      {
+        claim: (q, limit, leaseMs) => this.claim(q, { limit, leaseMs }),
+        settler: this.settler,
+        subscribe: (q, wakeUp) => this.listener.subscribe(q, wakeUp),
+        logger: this.logger,
+      },
+      options,
+    );
+    this.consumers.add(consumer as Consumer<never>);
+    const stop = consumer.stop.bind(consumer);
+    consumer.stop = () => stop().finally(() => this.consumers.delete(consumer as Consumer<never>));
+    return consumer.start();
+  }
+
+  // ---- inspection -----------------------------------------------------------------------------------------------
+
+  async queueStats(queue: string): Promise<QueueStats> {
+    assertQueueName(queue);
+    const [row] = await this.open().db.run<{ ready: number; delayed: number; leased: number; lease_expired: number }>(this.sql.queueStats(queue));
+    return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
+  }
+
+  /** Reads a queue's messages without claiming them (oldest first), e.g. to inspect a dead-letter queue. */
+  async browse<T = unknown>(queue: string, options: { limit?: number } = {}): Promise<Delivery<T>[]> {
+    assertQueueName(queue);
+    const limit = options.limit ?? 100;
+    assertLimit('limit', limit, 1, 10_000);
+    const rows = await this.open().db.run<DeliveryRow>(this.sql.browse(queue, limit));
+    return rows.map((row) => toDelivery<T>(row));
+  }
+
+  /** The backend pid of the LISTEN session, once a consumer listens (for diagnostics and fault-injection tests). */
+  get listenerBackendPid(): number | undefined {
+    return this.listener.backendPid;
+  }
+
+  /** Stops every consumer (gracefully), the LISTEN connection, and the pool if the broker created it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    this.closed = true;
+    await this.settler.idle();
+    await this.listener.close();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  private open(): this {
+    if (this.closed) throw new BrokerClosedError('The broker is closed');
+    return this;
+  }
+
+  private assertNackOptions(options: NackOptions = {}): void {
+    if (options.delayMs !== undefined) assertLimit('delayMs', options.delayMs, 0, 12 * 60 * 60 * 1000);
+  }
+}

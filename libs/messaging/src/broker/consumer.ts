@@ -1,0 +1,251 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { BrokerLogger } from './logger.js';
+import type { Delivery } from './message.js';
+import type { NackOptions, NackOutcome, Settler } from './settler.js';
+
+/** Options of one consumer (one process's share of a queue). */
+export interface ConsumerOptions {
+  /** Handlers running at once. Default 10. */
+  concurrency?: number;
+  /** Messages claimed ahead of a free handler slot (their lease is already running). Default: concurrency. */
+  prefetch?: number;
+  /** Most messages one claim asks for. Default 500. */
+  maxClaimBatch?: number;
+  /** Poll this often while idle, in ms, as a backstop to LISTEN/NOTIFY (or alone in poll-only mode). Default 1,000. */
+  pollIntervalMs?: number;
+  /** Wake up on LISTEN/NOTIFY. `false` is poll-only mode, e.g. behind a transaction-pooling PgBouncer. Default true. */
+  listen?: boolean;
+  /** On stop, how long running handlers may take to finish before their messages are released, in ms. Default 10,000. */
+  shutdownGraceMs?: number;
+  /** Lease per claim in ms, instead of the queue's leaseMs. */
+  leaseMs?: number;
+}
+
+/** What a handler can do besides returning (ack) or throwing (retry with backoff, then dead-letter). */
+export interface DeliveryControl {
+  /** Extends the lease to now + ms (default: the lease the message was claimed with). */
+  extendLease(ms?: number): Promise<Date>;
+  /** Settles the message as failed now, with these options, instead of the default outcome. */
+  nack(options?: NackOptions): Promise<NackOutcome>;
+  /** Aborted when the consumer stops and the grace period is over: the message is about to be released. */
+  readonly signal: AbortSignal;
+}
+
+export type MessageHandler<T = unknown> = (delivery: Delivery<T>, control: DeliveryControl) => unknown;
+
+/** How the consumer reaches the database: claiming, settling, and the wake-up subscription. */
+export interface ConsumerPorts {
+  claim(queue: string, limit: number, leaseMs: number | undefined): Promise<Delivery[]>;
+  settler: Settler;
+  subscribe(queue: string, wakeUp: () => void): Promise<() => void>;
+  logger: BrokerLogger;
+}
+
+interface Running {
+  delivery: Delivery;
+  abort: AbortController;
+  settled: boolean;
+}
+
+const DEFAULTS = { concurrency: 10, maxClaimBatch: 500, pollIntervalMs: 1_000, listen: true, shutdownGraceMs: 10_000 };
+
+function positiveInteger(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`, { option: name });
+  }
+  return value;
+}
+
+/**
+ * Claims batches from one queue and runs the handler on each message, `concurrency` at a time. Success acks, an
+ * error nacks (the queue's backoff, then its dead-letter queue). Idle, it waits for a NOTIFY or the poll timer;
+ * a wake-up that arrives during a claim triggers one more claim, so bursts of NOTIFY cost one round trip.
+ */
+export class Consumer<T = unknown> {
+  private readonly concurrency: number;
+  private readonly prefetch: number;
+  private readonly maxClaimBatch: number;
+  private readonly pollIntervalMs: number;
+  private readonly listen: boolean;
+  private readonly shutdownGraceMs: number;
+  private readonly leaseMs: number | undefined;
+
+  private readonly buffer: Delivery[] = [];
+  private readonly running = new Map<string, Running>();
+  private stopping = false;
+  private wakeRequested = false;
+  private signal: (() => void) | null = null;
+  /** Whether the loop waits for a handler slot (true) or for new messages (false: a freed slot must not wake it). */
+  private waitingForSlot = false;
+  private loop: Promise<void> | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private stopped: Promise<void> | null = null;
+  private allIdle: (() => void) | null = null;
+  /** Messages handled (acked or nacked) so far. */
+  handled = 0;
+
+  constructor(
+    readonly queue: string,
+    private readonly handler: MessageHandler<T>,
+    private readonly ports: ConsumerPorts,
+    options: ConsumerOptions = {},
+  ) {
+    const o = { ...DEFAULTS, ...options };
+    this.concurrency = positiveInteger('concurrency', o.concurrency, 10_000);
+    this.prefetch = o.prefetch === undefined ? this.concurrency : o.prefetch === 0 ? 0 : positiveInteger('prefetch', o.prefetch, 10_000);
+    this.maxClaimBatch = positiveInteger('maxClaimBatch', o.maxClaimBatch, 5_000);
+    this.pollIntervalMs = positiveInteger('pollIntervalMs', o.pollIntervalMs, 24 * 60 * 60 * 1000);
+    this.shutdownGraceMs = o.shutdownGraceMs === 0 ? 0 : positiveInteger('shutdownGraceMs', o.shutdownGraceMs, 24 * 60 * 60 * 1000);
+    this.listen = o.listen !== false;
+    this.leaseMs = o.leaseMs === undefined ? undefined : positiveInteger('leaseMs', o.leaseMs, 12 * 60 * 60 * 1000);
+  }
+
+  /** Starts claiming; resolves once the LISTEN subscription is in place (so a publish after this wakes it). */
+  async start(): Promise<this> {
+    if (this.loop) return this;
+    if (this.listen) this.unsubscribe = await this.ports.subscribe(this.queue, () => this.wake());
+    this.loop = this.run();
+    return this;
+  }
+
+  /** Handlers running now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Asks for a claim now (what a NOTIFY does). */
+  wake(): void {
+    this.wakeRequested = true;
+    this.notify();
+  }
+
+  /**
+   * Graceful stop: claims nothing more, gives back prefetched messages at once (their attempt un-counted), lets
+   * running handlers finish for up to `shutdownGraceMs`, then aborts and releases the rest. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.notify();
+    await this.loop;
+    const waiting = this.buffer.splice(0);
+    await this.ports.settler.releaseMany(waiting, true).catch((error) => this.ports.logger.error('Could not release prefetched messages', error));
+    if (this.running.size > 0) {
+      const idle = new Promise<void>((resolve) => (this.allIdle = resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownGraceMs)));
+      await Promise.race([idle, graceOver]);
+      clearTimeout(timer);
+      const late = [...this.running.values()].filter((r) => !r.settled);
+      for (const r of late) {
+        r.settled = true;
+        r.abort.abort(new Error('consumer stopped'));
+      }
+      if (late.length > 0) {
+        this.ports.logger.warn(`Stopping ${this.queue}: ${late.length} handler(s) still running after ${this.shutdownGraceMs} ms; releasing their messages`);
+        await this.ports.settler.releaseMany(late.map((r) => r.delivery), false).catch((error) => this.ports.logger.error('Could not release messages', error));
+      }
+    }
+    await this.ports.settler.idle();
+  }
+
+  private notify(): void {
+    const signal = this.signal;
+    this.signal = null;
+    signal?.();
+  }
+
+  /** Waits for a wake-up or stop, and a freed slot (`forSlot`) or the poll timer (`timeoutMs`). */
+  private waitForSignal(forSlot: boolean, timeoutMs?: number): Promise<void> {
+    this.waitingForSlot = forSlot;
+    return new Promise<void>((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.notify(), timeoutMs);
+      this.signal = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const capacity = this.concurrency + this.prefetch - this.running.size - this.buffer.length;
+      if (capacity <= 0 || this.buffer.length > this.prefetch / 2) {
+        await this.waitForSignal(true);
+        continue;
+      }
+      const limit = Math.min(capacity, this.maxClaimBatch);
+      this.wakeRequested = false;
+      let claimed: Delivery[];
+      try {
+        claimed = await this.ports.claim(this.queue, limit, this.leaseMs);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const delay = Math.min(100 * 2 ** failures, this.pollIntervalMs, 5_000);
+        this.ports.logger.error(`Claim from ${this.queue} failed; retrying in ${delay} ms`, error);
+        await this.waitForSignal(false, delay);
+        continue;
+      }
+      if (this.stopping) {
+        await this.ports.settler.releaseMany(claimed, true).catch((error) => this.ports.logger.error('Could not release messages', error));
+        break;
+      }
+      this.buffer.push(...claimed);
+      this.dispatch();
+      if (claimed.length < limit && !this.wakeRequested) await this.waitForSignal(false, this.pollIntervalMs);
+    }
+  }
+
+  private dispatch(): void {
+    while (!this.stopping && this.running.size < this.concurrency && this.buffer.length > 0) {
+      const delivery = this.buffer.shift() as Delivery;
+      const entry: Running = { delivery, abort: new AbortController(), settled: false };
+      this.running.set(delivery.id, entry);
+      void this.handle(entry);
+    }
+  }
+
+  private async handle(entry: Running): Promise<void> {
+    const { delivery } = entry;
+    const settler = this.ports.settler;
+    const control: DeliveryControl = {
+      signal: entry.abort.signal,
+      extendLease: async (ms) => {
+        const expiry = await settler.extendLease(delivery, ms ?? this.leaseMs ?? Math.max(1, delivery.leaseExpiresAt.getTime() - Date.now()));
+        delivery.leaseExpiresAt = expiry;
+        return expiry;
+      },
+      nack: async (options) => {
+        entry.settled = true;
+        return settler.nack(delivery, options);
+      },
+    };
+    try {
+      await this.handler(delivery as Delivery<T>, control);
+      if (!entry.settled) {
+        entry.settled = true;
+        await settler.ack(delivery);
+      }
+    } catch (error) {
+      if (!entry.settled) {
+        entry.settled = true;
+        await settler.nack(delivery, { error }).catch((nackError) => this.ports.logger.warn(`Could not nack ${delivery.messageId}`, nackError));
+      } else if (!entry.abort.signal.aborted) {
+        this.ports.logger.warn(`Settling ${delivery.messageId} from ${this.queue} failed`, error);
+      }
+    } finally {
+      this.handled++;
+      this.running.delete(delivery.id);
+      if (this.running.size === 0) this.allIdle?.();
+      this.dispatch();
+      if (this.waitingForSlot) this.notify();
+    }
+  }
+}

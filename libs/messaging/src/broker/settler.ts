@@ -1,0 +1,128 @@
+import { LeaseLostError } from '../errors.js';
+import type { BrokerStatements } from '../sql/broker-statements.js';
+import { Batcher } from './batcher.js';
+import type { Delivery } from './message.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+export interface NackOptions {
+  /** Retry after this many ms instead of the queue's backoff; 0 retries now. */
+  delayMs?: number;
+  /** Dead-letter now (reason 'rejected'), whatever attempts are left. */
+  reject?: boolean;
+  /** The error to record with the message (its text is kept, truncated to 4,096 characters). */
+  error?: unknown;
+}
+
+export type NackOutcome = 'retried' | 'dead_lettered' | 'dropped';
+
+export interface SettleResult {
+  /** Ids of the deliveries settled. */
+  settled: string[];
+  /** Ids of the deliveries whose lease was lost: nothing was done to them. */
+  lost: string[];
+}
+
+type Held = Pick<Delivery, 'id' | 'leaseToken' | 'messageId'>;
+
+/** Max deliveries per settle statement. */
+const MAX_SETTLE_BATCH = 1000;
+
+export function errorText(error: unknown): string | null {
+  if (error === undefined || error === null) return null;
+  if (error instanceof Error) return (error.stack ?? `${error.name}: ${error.message}`).slice(0, 4096);
+  try {
+    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 4096);
+  } catch {
+    return String(error).slice(0, 4096);
+  }
+}
+
+/**
+ * Ack, nack, extend and release, each fenced by the lease token. The `*Many` methods settle a batch in one statement;
+ * `ack` and `nack` join a shared batch (see Batcher) and throw LeaseLostError when the lease was lost.
+ */
+export class Settler {
+  private readonly ackBatcher = new Batcher<Held, boolean>((items) => this.ackFlags(items), MAX_SETTLE_BATCH);
+  private readonly nackBatcher = new Batcher<[Held, NackOptions], NackOutcome | null>((items) => this.nackOutcomes(items), MAX_SETTLE_BATCH);
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly sql: BrokerStatements,
+  ) {}
+
+  async ack(delivery: Held): Promise<void> {
+    if (!(await this.ackBatcher.add(delivery))) throw new LeaseLostError(delivery.messageId, 'ack');
+  }
+
+  async nack(delivery: Held, options: NackOptions = {}): Promise<NackOutcome> {
+    const outcome = await this.nackBatcher.add([delivery, options]);
+    if (outcome === null) throw new LeaseLostError(delivery.messageId, 'nack');
+    return outcome;
+  }
+
+  async ackMany(deliveries: readonly Held[]): Promise<SettleResult> {
+    const flags = await this.ackFlags(deliveries);
+    return split(deliveries, flags);
+  }
+
+  async nackMany(deliveries: readonly Held[], options: NackOptions = {}): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
+    const outcomes = await this.nackOutcomes(deliveries.map((d) => [d, options]));
+    const result = split(deliveries, outcomes.map((o) => o !== null));
+    return { ...result, outcomes: new Map(deliveries.flatMap((d, i) => (outcomes[i] ? [[d.id, outcomes[i]]] : []))) };
+  }
+
+  /** Extends the lease to now + leaseMs; returns the new expiry. */
+  async extendLease(delivery: Held, leaseMs: number): Promise<Date> {
+    const rows = await this.db.run<{ id: string; lease_expires_at: Date }>(this.sql.extendLease([delivery.id], [delivery.leaseToken], leaseMs));
+    if (rows.length === 0) throw new LeaseLostError(delivery.messageId, 'extend');
+    return rows[0].lease_expires_at;
+  }
+
+  /** Makes held messages visible again now; `refund` un-counts their attempt (their handler never ran). */
+  async releaseMany(deliveries: readonly Held[], refund: boolean): Promise<SettleResult> {
+    if (deliveries.length === 0) return { settled: [], lost: [] };
+    const rows = await this.db.run<{ id: string }>(
+      this.sql.release(
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.leaseToken),
+        deliveries.map(() => refund),
+      ),
+    );
+    const released = new Set(rows.map((r) => r.id));
+    return split(deliveries, deliveries.map((d) => released.has(d.id)));
+  }
+
+  /** Resolves when every batched ack and nack so far is written. */
+  async idle(): Promise<void> {
+    await Promise.all([this.ackBatcher.idle(), this.nackBatcher.idle()]);
+  }
+
+  private async ackFlags(deliveries: readonly Held[]): Promise<boolean[]> {
+    if (deliveries.length === 0) return [];
+    const rows = await this.db.run<{ id: string }>(this.sql.ack(deliveries.map((d) => d.id), deliveries.map((d) => d.leaseToken)));
+    const acked = new Set(rows.map((r) => r.id));
+    return deliveries.map((d) => acked.has(d.id));
+  }
+
+  private async nackOutcomes(items: readonly [Held, NackOptions][]): Promise<(NackOutcome | null)[]> {
+    if (items.length === 0) return [];
+    const rows = await this.db.run<{ id: string; outcome: NackOutcome }>(
+      this.sql.nack({
+        ids: items.map(([d]) => d.id),
+        tokens: items.map(([d]) => d.leaseToken),
+        errors: items.map(([, o]) => errorText(o.error)),
+        delaysMs: items.map(([, o]) => o.delayMs ?? null),
+        rejects: items.map(([, o]) => o.reject === true),
+      }),
+    );
+    const outcomes = new Map(rows.map((r) => [r.id, r.outcome]));
+    return items.map(([d]) => outcomes.get(d.id) ?? null);
+  }
+}
+
+function split(deliveries: readonly Held[], flags: boolean[]): SettleResult {
+  return {
+    settled: deliveries.filter((_, i) => flags[i]).map((d) => d.id),
+    lost: deliveries.filter((_, i) => !flags[i]).map((d) => d.id),
+  };
+}

@@ -1,0 +1,86 @@
+import type pg from 'pg';
+
+/** One statement: text with $n placeholders and its values; `name` makes pg prepare it once per connection. */
+export interface SqlStatement {
+  name?: string;
+  text: string;
+  values: unknown[];
+}
+
+/** Runs a statement on some connection and returns its rows. The library's only view of "a database session". */
+export interface SqlExecutor {
+  run<R>(statement: SqlStatement): Promise<R[]>;
+}
+
+/** What the library needs of a `pg` Pool, Client or PoolClient. */
+export type SqlClient = Pick<pg.ClientBase, 'query'>;
+
+/** The TypeORM shapes a caller may hand over: an EntityManager (from `dataSource.transaction`) or a QueryRunner. */
+interface TypeOrmQueryRunnerLike {
+  query(query: string, parameters?: unknown[], useStructuredResult?: boolean): Promise<unknown>;
+}
+interface TypeOrmManagerLike {
+  readonly queryRunner?: TypeOrmQueryRunnerLike;
+  query(query: string, parameters?: unknown[]): Promise<unknown>;
+}
+export type TypeOrmTransaction = TypeOrmManagerLike | (TypeOrmQueryRunnerLike & { readonly manager: unknown });
+
+/** A transaction the caller owns: a `pg` client inside BEGIN, a TypeORM EntityManager or QueryRunner, or an executor. */
+export type Transaction = SqlClient | TypeOrmTransaction | SqlExecutor;
+
+export function pgExecutor(client: SqlClient): SqlExecutor {
+  return {
+    async run<R>(statement: SqlStatement): Promise<R[]> {
+      const result = await client.query<R & pg.QueryResultRow>(statement as pg.QueryConfig);
+      return result.rows;
+    },
+  };
+}
+
+/**
+ * Adapts a TypeORM EntityManager or QueryRunner. Statements run on its connection, so inside its transaction.
+ * Uses the QueryRunner's structured result because TypeORM's plain `query` returns `[rows, count]` for UPDATE/DELETE.
+ */
+export function typeOrmExecutor(transaction: TypeOrmTransaction): SqlExecutor {
+  const runner: TypeOrmQueryRunnerLike | undefined = 'manager' in transaction ? transaction : transaction.queryRunner;
+  return {
+    async run<R>(statement: SqlStatement): Promise<R[]> {
+      if (runner) {
+        const result = (await runner.query(statement.text, statement.values, true)) as { records: R[] };
+        return result.records;
+      }
+      return (await transaction.query(statement.text, statement.values)) as R[];
+    },
+  };
+}
+
+function isExecutor(value: Transaction): value is SqlExecutor {
+  return typeof (value as SqlExecutor).run === 'function';
+}
+
+function isTypeOrm(value: Transaction): value is TypeOrmTransaction {
+  return 'queryRunner' in value || ('manager' in value && 'connection' in value) || 'dataSource' in value;
+}
+
+/** Turns whatever transaction the caller passed into an executor. */
+export function toExecutor(transaction: Transaction): SqlExecutor {
+  if (isExecutor(transaction)) return transaction;
+  if (isTypeOrm(transaction)) return typeOrmExecutor(transaction);
+  return pgExecutor(transaction as SqlClient);
+}
+
+/** Runs `work` in a transaction on a connection of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(pgExecutor(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

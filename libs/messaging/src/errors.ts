@@ -1,0 +1,73 @@
+/** Base class of every error the messaging library throws on purpose; `code` is stable, the message is for humans. */
+export abstract class MessagingError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, readonly details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A queue name, routing key, binding pattern, schema name, message id or header is not acceptable. */
+export class InvalidNameError extends MessagingError {
+  readonly code = 'INVALID_NAME';
+}
+
+/** An option or argument has a value outside its documented range. */
+export class InvalidArgumentError extends MessagingError {
+  readonly code = 'INVALID_ARGUMENT';
+}
+
+/** The payload (or the headers) cannot be turned into JSON: a BigInt, a cycle, `undefined`, a function. */
+export class PayloadNotSerializableError extends MessagingError {
+  readonly code = 'PAYLOAD_NOT_SERIALIZABLE';
+}
+
+/** The serialised payload is larger than `maxPayloadBytes`. */
+export class PayloadTooLargeError extends MessagingError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+
+/** A publish matched no binding. Nothing of that publish call was stored (mandatory: 'error'). */
+export class UnroutableMessageError extends MessagingError {
+  readonly code = 'UNROUTABLE';
+  constructor(readonly routingKeys: string[], readonly messageIds: string[]) {
+    super(`No queue is bound to routing key(s) ${routingKeys.map((k) => JSON.stringify(k)).join(', ')}; nothing was published`, {
+      routingKeys,
+      messageIds,
+    });
+  }
+}
+
+/** The queue does not exist (declare it first). */
+export class QueueNotFoundError extends MessagingError {
+  readonly code = 'QUEUE_NOT_FOUND';
+  constructor(readonly queue: string) {
+    super(`Queue ${JSON.stringify(queue)} does not exist`, { queue });
+  }
+}
+
+/** A queue was re-declared with options that differ from the stored ones (RabbitMQ's PRECONDITION_FAILED). */
+export class QueueOptionsConflictError extends MessagingError {
+  readonly code = 'QUEUE_OPTIONS_CONFLICT';
+}
+
+/** The queue cannot be deleted: another queue dead-letters into it, or it is not empty and `ifEmpty` was asked. */
+export class QueueInUseError extends MessagingError {
+  readonly code = 'QUEUE_IN_USE';
+}
+
+/**
+ * The caller's lease on a message is gone: the lease expired and another consumer claimed the message (its lease
+ * token changed), or the message was already settled. Nothing was changed.
+ */
+export class LeaseLostError extends MessagingError {
+  readonly code = 'LEASE_LOST';
+  constructor(readonly messageId: string, readonly operation: 'ack' | 'nack' | 'extend' | 'release') {
+    super(`Cannot ${operation} message ${messageId}: the lease is no longer held by this consumer`, { messageId, operation });
+  }
+}
+
+/** The broker or consumer was already closed. */
+export class BrokerClosedError extends MessagingError {
+  readonly code = 'BROKER_CLOSED';
+}

@@ -1,0 +1,336 @@
+import type { SqlStatement } from '../broker/sql-executor.js';
+import { schemaIdent, wakeUpChannel } from './identifiers.js';
+
+/** The columns a consumer receives for a claimed message. */
+const DELIVERY_COLUMNS = `m.id, m.queue, m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.attempts,
+       m.lease_token, m.visible_at AS lease_expires_at, m.last_error, m.deaths`;
+
+/** The routing form of a key (see topology/topic-matcher.ts): '' for the zero-word key, else '.' || key. */
+const ROUTING_FORM = `(CASE WHEN i.routing_key = '' THEN '' ELSE '.' || i.routing_key END)`;
+
+/**
+ * Every statement the broker runs on its hot path and for topology, rendered once for one schema. Values are always
+ * bind parameters; the schema is a validated, quoted identifier. Statements used per message are named, so pg
+ * prepares each once per connection.
+ */
+export class BrokerStatements {
+  private readonly s: string;
+  readonly channel: string;
+  private readonly prefix: string;
+
+  constructor(schema: string) {
+    this.s = schemaIdent(schema);
+    this.channel = wakeUpChannel(schema);
+    this.prefix = `pgm:${schema}:`;
+  }
+
+  private named(name: string, text: string, values: unknown[]): SqlStatement {
+    return { name: this.prefix + name, text, values };
+  }
+
+  // ---- topology -------------------------------------------------------------------------------------------------
+
+  insertQueue(q: QueueRowInput): SqlStatement {
+    return {
+      text: `INSERT INTO ${this.s}.queues (name, lease_ms, max_attempts, retry_base_ms, retry_max_ms, retry_jitter, dead_letter_queue)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (name) DO NOTHING
+             RETURNING name`,
+      values: [q.name, q.leaseMs, q.maxAttempts, q.retryBaseMs, q.retryMaxMs, q.retryJitter, q.deadLetterQueue],
+    };
+  }
+
+  updateQueue(q: QueueRowInput): SqlStatement {
+    return {
+      text: `UPDATE ${this.s}.queues
+                SET lease_ms = $2, max_attempts = $3, retry_base_ms = $4, retry_max_ms = $5, retry_jitter = $6,
+                    dead_letter_queue = $7, updated_at = now()
+              WHERE name = $1
+             RETURNING name`,
+      values: [q.name, q.leaseMs, q.maxAttempts, q.retryBaseMs, q.retryMaxMs, q.retryJitter, q.deadLetterQueue],
+    };
+  }
+
+  selectQueue(name: string, forUpdate = false): SqlStatement {
+    return {
+      text: `SELECT name, lease_ms, max_attempts, retry_base_ms, retry_max_ms, retry_jitter, dead_letter_queue, created_at
+               FROM ${this.s}.queues WHERE name = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      values: [name],
+    };
+  }
+
+  selectQueues(): SqlStatement {
+    return {
+      text: `SELECT name, lease_ms, max_attempts, retry_base_ms, retry_max_ms, retry_jitter, dead_letter_queue, created_at
+               FROM ${this.s}.queues ORDER BY name`,
+      values: [],
+    };
+  }
+
+  selectQueuesDeadLetteringInto(name: string): SqlStatement {
+    return {
+      text: `SELECT name FROM ${this.s}.queues WHERE dead_letter_queue = $1 AND name <> $1 ORDER BY name`,
+      values: [name],
+    };
+  }
+
+  insertBinding(queue: string, pattern: string, patternRegex: string): SqlStatement {
+    return {
+      text: `INSERT INTO ${this.s}.bindings (queue, pattern, pattern_regex)
+             SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM ${this.s}.queues WHERE name = $1)
+             ON CONFLICT (queue, pattern) DO UPDATE SET pattern_regex = EXCLUDED.pattern_regex
+             RETURNING queue`,
+      values: [queue, pattern, patternRegex],
+    };
+  }
+
+  deleteBinding(queue: string, pattern: string): SqlStatement {
+    return {
+      text: `DELETE FROM ${this.s}.bindings WHERE queue = $1 AND pattern = $2 RETURNING queue`,
+      values: [queue, pattern],
+    };
+  }
+
+  selectBindings(queue: string): SqlStatement {
+    return { text: `SELECT pattern FROM ${this.s}.bindings WHERE queue = $1 ORDER BY pattern`, values: [queue] };
+  }
+
+  /** Deletes the queue's messages, then the queue (its bindings cascade); the queue row must still be there. */
+  deleteQueue(name: string): SqlStatement {
+    return {
+      text: `WITH gone AS (DELETE FROM ${this.s}.messages WHERE queue = $1 AND EXISTS (SELECT 1 FROM ${this.s}.queues WHERE name = $1) RETURNING 1),
+                  queue AS (DELETE FROM ${this.s}.queues WHERE name = $1 RETURNING name)
+             SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM queue)::int AS queues`,
+      values: [name],
+    };
+  }
+
+  countMessages(queue: string): SqlStatement {
+    return { text: `SELECT count(*)::int AS n FROM ${this.s}.messages WHERE queue = $1`, values: [queue] };
+  }
+
+  // ---- publish --------------------------------------------------------------------------------------------------
+
+  /**
+   * Routes and inserts a batch in one statement: one copy per bound queue however many of its bindings match, and
+   * one NOTIFY per queue that got an immediately visible message (PostgreSQL also folds duplicates per transaction).
+   * With allowPartial false, a batch in which any message is unroutable inserts nothing and reports the unroutable
+   * ordinals, so the caller can throw without having written anything.
+   */
+  publish(batch: PublishColumns, allowPartial: boolean): SqlStatement {
+    return this.named(
+      'publish',
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[]) WITH ORDINALITY
+                AS i(message_id, routing_key, payload, headers, delay_ms, ord)
+       ),
+       routes AS (
+         SELECT DISTINCT i.ord, b.queue
+           FROM input i JOIN ${this.s}.bindings b ON ${ROUTING_FORM} ~ b.pattern_regex
+       ),
+       unrouted AS (
+         SELECT i.ord FROM input i WHERE NOT EXISTS (SELECT 1 FROM routes r WHERE r.ord = i.ord)
+       ),
+       inserted AS (
+         INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at)
+         SELECT r.queue, i.message_id, i.routing_key, i.payload::json, i.headers, statement_timestamp(),
+                statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0)
+           FROM routes r JOIN input i USING (ord)
+          WHERE $6::boolean OR NOT EXISTS (SELECT 1 FROM unrouted)
+          ORDER BY i.ord, r.queue
+         RETURNING queue, visible_at
+       ),
+       woken AS (
+         SELECT pg_notify($7, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
+       )
+       SELECT (SELECT count(*) FROM inserted)::int AS copies,
+              (SELECT count(*) FROM woken)::int AS notified,
+              coalesce((SELECT array_agg(ord::int ORDER BY ord) FROM unrouted), '{}') AS unrouted`,
+      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, allowPartial, this.channel],
+    );
+  }
+
+  // ---- consume --------------------------------------------------------------------------------------------------
+
+  /**
+   * Claims up to `limit` visible messages of one queue under a fresh lease token, counting the attempt now. A visible
+   * message that already used its last attempt (its holder died) is moved to the dead-letter queue instead, in the
+   * same statement. The MATERIALIZED CTE keeps the LIMIT and the row locks in one place (Oban's "optimization fence").
+   */
+  claim(queue: string, limit: number, leaseMs: number | null): SqlStatement {
+    return this.named(
+      'claim',
+      `WITH q AS (
+         SELECT lease_ms, max_attempts, dead_letter_queue FROM ${this.s}.queues WHERE name = $1
+       ),
+       candidates AS MATERIALIZED (
+         SELECT m.id FROM ${this.s}.messages m
+          WHERE m.queue = $1 AND m.visible_at <= statement_timestamp()
+          ORDER BY m.visible_at, m.id
+          LIMIT $2
+          FOR UPDATE SKIP LOCKED
+       ),
+       claimed AS (
+         UPDATE ${this.s}.messages m
+            SET attempts = m.attempts + 1,
+                lease_token = gen_random_uuid(),
+                visible_at = statement_timestamp() + make_interval(secs => coalesce($3::integer, q.lease_ms) / 1000.0)
+           FROM candidates c, q
+          WHERE m.id = c.id AND m.attempts < q.max_attempts AND m.visible_at <= statement_timestamp()
+         RETURNING ${DELIVERY_COLUMNS}
+       ),
+       exhausted AS (
+         DELETE FROM ${this.s}.messages m USING candidates c, q
+          WHERE m.id = c.id AND m.attempts >= q.max_attempts AND m.visible_at <= statement_timestamp()
+         RETURNING m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.last_error, m.deaths, q.dead_letter_queue
+       ),
+       dead_lettered AS (
+         INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at, last_error, deaths)
+         SELECT e.dead_letter_queue, e.message_id, e.routing_key, e.payload, e.headers, e.published_at, statement_timestamp(), e.last_error,
+                ${this.s}.record_death(e.deaths, $1, 'delivery_limit', e.routing_key,
+                                       coalesce(e.last_error, 'the consumer stopped (lease expired) during its last attempt'))
+           FROM exhausted e WHERE e.dead_letter_queue IS NOT NULL
+         RETURNING pg_notify($4, queue)
+       )
+       SELECT * FROM claimed ORDER BY id`,
+      [queue, limit, leaseMs, this.channel],
+    );
+  }
+
+  /** Deletes the messages whose lease token still matches; the ids returned are the ones acked. */
+  ack(ids: string[], tokens: string[]): SqlStatement {
+    return this.named(
+      'ack',
+      `DELETE FROM ${this.s}.messages m
+        USING unnest($1::bigint[], $2::uuid[]) AS t(id, token)
+        WHERE m.id = t.id AND m.lease_token = t.token
+       RETURNING m.id`,
+      [ids, tokens],
+    );
+  }
+
+  /**
+   * Settles failed deliveries whose lease token still matches: retry after the given delay or the queue's backoff,
+   * or, on the last attempt or when rejected, move to the dead-letter queue (dropped when the queue has none) in
+   * this same statement, with the death history. Returns each settled id with its outcome.
+   */
+  nack(batch: NackColumns): SqlStatement {
+    return this.named(
+      'nack',
+      `WITH input AS (
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::integer[], $5::boolean[]) AS t(id, token, error, delay_ms, reject)
+       ),
+       target AS MATERIALIZED (
+         SELECT m.id, t.error, t.delay_ms, t.reject, q.max_attempts, q.retry_base_ms, q.retry_max_ms, q.retry_jitter, q.dead_letter_queue
+           FROM ${this.s}.messages m
+           JOIN input t ON m.id = t.id AND m.lease_token = t.token
+           JOIN ${this.s}.queues q ON q.name = m.queue
+            FOR UPDATE OF m
+       ),
+       retried AS (
+         UPDATE ${this.s}.messages m
+            SET lease_token = NULL,
+                last_error = left(t.error, 4096),
+                visible_at = statement_timestamp()
+                             + coalesce(make_interval(secs => t.delay_ms / 1000.0),
+                                        ${this.s}.retry_delay(m.attempts, t.retry_base_ms, t.retry_max_ms, t.retry_jitter))
+           FROM target t
+          WHERE m.id = t.id AND m.lease_token IS NOT NULL AND NOT t.reject AND m.attempts < t.max_attempts
+         RETURNING m.id, 'retried'::text AS outcome
+       ),
+       exhausted AS (
+         DELETE FROM ${this.s}.messages m USING target t
+          WHERE m.id = t.id AND m.lease_token IS NOT NULL AND (t.reject OR m.attempts >= t.max_attempts)
+         RETURNING m.id, m.queue, m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.deaths,
+                   t.error, t.reject, t.dead_letter_queue
+       ),
+       dead_lettered AS (
+         INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at, last_error, deaths)
+         SELECT e.dead_letter_queue, e.message_id, e.routing_key, e.payload, e.headers, e.published_at, statement_timestamp(),
+                left(e.error, 4096),
+                ${this.s}.record_death(e.deaths, e.queue, CASE WHEN e.reject THEN 'rejected' ELSE 'delivery_limit' END, e.routing_key, e.error)
+           FROM exhausted e WHERE e.dead_letter_queue IS NOT NULL
+         RETURNING pg_notify($6, queue)
+       )
+       SELECT id, outcome FROM retried
+       UNION ALL
+       SELECT id, CASE WHEN dead_letter_queue IS NULL THEN 'dropped' ELSE 'dead_lettered' END FROM exhausted`,
+      [batch.ids, batch.tokens, batch.errors, batch.delaysMs, batch.rejects, this.channel],
+    );
+  }
+
+  /** Moves the lease expiry to now + leaseMs for the messages whose token still matches (SQS ChangeMessageVisibility). */
+  extendLease(ids: string[], tokens: string[], leaseMs: number): SqlStatement {
+    return this.named(
+      'extend',
+      `UPDATE ${this.s}.messages m
+          SET visible_at = statement_timestamp() + make_interval(secs => $3::integer / 1000.0)
+         FROM unnest($1::bigint[], $2::uuid[]) AS t(id, token)
+        WHERE m.id = t.id AND m.lease_token = t.token
+       RETURNING m.id, m.visible_at AS lease_expires_at`,
+      [ids, tokens, leaseMs],
+    );
+  }
+
+  /**
+   * Gives leased messages back, visible now. `refund` un-counts the attempt of a message whose handler never started
+   * (prefetched when the consumer stopped).
+   */
+  release(ids: string[], tokens: string[], refunds: boolean[]): SqlStatement {
+    return this.named(
+      'release',
+      `UPDATE ${this.s}.messages m
+          SET lease_token = NULL, visible_at = statement_timestamp(), attempts = m.attempts - CASE WHEN t.refund THEN 1 ELSE 0 END
+         FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS t(id, token, refund)
+        WHERE m.id = t.id AND m.lease_token = t.token
+       RETURNING m.id, pg_notify($4, m.queue)`,
+      [ids, tokens, refunds, this.channel],
+    );
+  }
+
+  // ---- inspection -----------------------------------------------------------------------------------------------
+
+  queueStats(queue: string): SqlStatement {
+    return {
+      text: `SELECT count(*) FILTER (WHERE lease_token IS NULL AND visible_at <= statement_timestamp())::int AS ready,
+                    count(*) FILTER (WHERE lease_token IS NULL AND visible_at > statement_timestamp())::int AS delayed,
+                    count(*) FILTER (WHERE lease_token IS NOT NULL AND visible_at > statement_timestamp())::int AS leased,
+                    count(*) FILTER (WHERE lease_token IS NOT NULL AND visible_at <= statement_timestamp())::int AS lease_expired
+               FROM ${this.s}.messages WHERE queue = $1`,
+      values: [queue],
+    };
+  }
+
+  browse(queue: string, limit: number): SqlStatement {
+    return {
+      text: `SELECT ${DELIVERY_COLUMNS} FROM ${this.s}.messages m WHERE m.queue = $1 ORDER BY m.id LIMIT $2`,
+      values: [queue, limit],
+    };
+  }
+}
+
+export interface QueueRowInput {
+  name: string;
+  leaseMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  retryJitter: number;
+  deadLetterQueue: string | null;
+}
+
+export interface PublishColumns {
+  messageIds: string[];
+  routingKeys: string[];
+  payloads: string[];
+  headers: string[];
+  delaysMs: (number | null)[];
+}
+
+export interface NackColumns {
+  ids: string[];
+  tokens: string[];
+  errors: (string | null)[];
+  delaysMs: (number | null)[];
+  rejects: boolean[];
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const REGISTER = fileURLToPath(new URL('../../../scripts/register.js', import.meta.url));
+
+/** A child Node process running a TypeScript file, reporting JSON lines on stdout. */
+export class TsProcess {
+  readonly child: ChildProcess;
+  /** Every JSON line the child printed so far. */
+  readonly events: Record<string, unknown>[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private stderr = '';
+  private listeners: (() => void)[] = [];
+
+  constructor(script: string, env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['--import', REGISTER, script], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      try {
+        this.events.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        this.events.push({ event: 'text', line });
+      }
+      for (const listener of this.listeners) listener();
+    });
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited.then(() => this.listeners.forEach((listener) => listener()));
+  }
+
+  get errorOutput(): string {
+    return this.stderr;
+  }
+
+  /** Events with this `event` name. */
+  named(event: string): Record<string, unknown>[] {
+    return this.events.filter((e) => e.event === event);
+  }
+
+  /** Resolves when `count` events named `event` have arrived; rejects if the child exits first. */
+  async waitForEvents(event: string, count = 1, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`Timed out waiting for ${count} '${event}' events (got ${this.named(event).length}); stderr: ${this.stderr}`)), timeoutMs);
+      const check = () => {
+        if (this.named(event).length >= count) done();
+        else if (exited) done(new Error(`Child exited before ${count} '${event}' events (got ${this.named(event).length}); stderr: ${this.stderr}`));
+      };
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== check);
+        if (error) reject(error);
+        else resolve(this.named(event));
+      };
+      this.listeners.push(check);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    this.child.kill(signal);
+  }
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Broker, type BrokerOptions } from '../src/index.js';
+
+/** The database the tests use: DATABASE_URL, which the Jest global setup points at an embedded server when unset. */
+export function testDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set: run the tests through Jest (its global setup starts PostgreSQL)');
+  return url;
+}
+
+/** A fresh schema name per test file (or per test), so test files never see each other's queues. */
+export function uniqueSchemaName(label: string): string {
+  const clean = label.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  return `t_${clean}_${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestBroker {
+  broker: Broker;
+  schema: string;
+  url: string;
+  /** Runs SQL on the test database (assertions on raw state). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<R[]>;
+  /** Closes the broker and drops the schema. */
+  cleanup(): Promise<void>;
+}
+
+/** Connects a broker on its own new schema in the test database. */
+export async function createTestBroker(label: string, options: Omit<BrokerOptions, 'schema' | 'connectionString'> = {}): Promise<TestBroker> {
+  const url = testDatabaseUrl();
+  const schema = uniqueSchemaName(label);
+  const broker = await Broker.connect({ connectionString: url, schema, poolSize: 4, ...options });
+  const admin = new pg.Pool({ connectionString: url, max: 2 });
+  return {
+    broker,
+    schema,
+    url,
+    query: async (text, values) => (await admin.query(text, values)).rows,
+    cleanup: async () => {
+      await broker.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    },
+  };
+}
