@@ -1,5 +1,6 @@
 /**
- * Re-checks `condition` every `intervalMs` until it returns a truthy value (which is returned) or `timeoutMs` passes.
+ * Re-checks `condition` every `intervalMs` until it returns a truthy value other than an empty array (which is
+ * returned) or `timeoutMs` passes.
  * Tests wait on an observable outcome this way, never on a fixed sleep.
  */
 export async function waitFor<T>(
@@ -9,7 +10,7 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
-    if (value) return value as NonNullable<T>;
+    if (value && !(Array.isArray(value) && value.length === 0)) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

@@ -100,32 +100,32 @@ export class Broker {
 
   // ---- topology -------------------------------------------------------------------------------------------------
 
-  declareQueue(name: string, options?: QueueOptions): Promise<QueueInfo> {
+  async declareQueue(name: string, options?: QueueOptions): Promise<QueueInfo> {
     return this.open().topology.declareQueue(name, options);
   }
-  updateQueue(name: string, options: QueueOptions): Promise<QueueInfo> {
+  async updateQueue(name: string, options: QueueOptions): Promise<QueueInfo> {
     return this.open().topology.updateQueue(name, options);
   }
-  getQueue(name: string): Promise<QueueInfo> {
+  async getQueue(name: string): Promise<QueueInfo> {
     return this.open().topology.getQueue(name);
   }
-  listQueues(): Promise<QueueInfo[]> {
+  async listQueues(): Promise<QueueInfo[]> {
     return this.open().topology.listQueues();
   }
-  bindQueue(queue: string, pattern: string): Promise<void> {
+  async bindQueue(queue: string, pattern: string): Promise<void> {
     return this.open().topology.bindQueue(queue, pattern);
   }
-  unbindQueue(queue: string, pattern: string): Promise<boolean> {
+  async unbindQueue(queue: string, pattern: string): Promise<boolean> {
     return this.open().topology.unbindQueue(queue, pattern);
   }
-  deleteQueue(name: string, options?: { ifEmpty?: boolean }): Promise<number> {
+  async deleteQueue(name: string, options?: { ifEmpty?: boolean }): Promise<number> {
     return this.open().topology.deleteQueue(name, options);
   }
 
   // ---- publish --------------------------------------------------------------------------------------------------
 
   /** Publishes one message or a batch; see PublishOptions for transactions and unroutable messages. */
-  publish(messages: OutgoingMessage | readonly OutgoingMessage[], options?: PublishOptions): Promise<PublishResult> {
+  async publish(messages: OutgoingMessage | readonly OutgoingMessage[], options?: PublishOptions): Promise<PublishResult> {
     return this.open().publisher.publish(Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
   }
 
@@ -143,19 +143,19 @@ export class Broker {
   }
 
   /** Acks one delivery (joins a shared batch). Throws LeaseLostError if the lease is no longer this delivery's. */
-  ack(delivery: Delivery): Promise<void> {
+  async ack(delivery: Delivery): Promise<void> {
     return this.open().settler.ack(delivery);
   }
   /** Acks many in one statement; the ones whose lease was lost are listed, not thrown. */
-  ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
+  async ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
     return this.open().settler.ackMany(deliveries);
   }
   /** Fails one delivery: retry later (backoff or `delayMs`), or dead-letter on the last attempt or when rejected. */
-  nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
+  async nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
     this.assertNackOptions(options);
     return this.open().settler.nack(delivery, options);
   }
-  nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
+  async nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
     this.assertNackOptions(options);
     return this.open().settler.nackMany(deliveries, options);
   }
