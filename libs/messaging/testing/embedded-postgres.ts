@@ -8,6 +8,8 @@ export interface RunningPostgres {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Starts the server again after stop() (same data, same port). */
+  start(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -57,5 +59,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     stop: () => server.stop(),
+    start: () => server.start(),
   };
 }
