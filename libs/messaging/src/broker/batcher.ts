@@ -18,6 +18,11 @@ export class Batcher<I, R> {
     private readonly maxBatch: number,
   ) {}
 
+  /** Items waiting for a flush. */
+  get size(): number {
+    return this.pending.length;
+  }
+
   add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });

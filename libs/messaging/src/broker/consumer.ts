@@ -47,6 +47,9 @@ interface Running {
   settled: boolean;
 }
 
+/** Settles not yet written past which the consumer stops claiming until they are (bounds memory if the database lags). */
+const MAX_UNWRITTEN_SETTLES = 10_000;
+
 const DEFAULTS = { concurrency: 10, maxClaimBatch: 500, pollIntervalMs: 1_000, listen: true, shutdownGraceMs: 10_000 };
 
 function positiveInteger(name: string, value: number, max: number): number {
@@ -180,6 +183,10 @@ export class Consumer<T = unknown> {
         await this.waitForSignal(true);
         continue;
       }
+      if (this.ports.settler.backlog > MAX_UNWRITTEN_SETTLES) {
+        await this.ports.settler.idle();
+        continue;
+      }
       const limit = Math.min(capacity, this.maxClaimBatch);
       this.wakeRequested = false;
       let claimed: Delivery[];
@@ -227,25 +234,29 @@ export class Consumer<T = unknown> {
         return settler.nack(delivery, options);
       },
     };
+    let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
     try {
       await this.handler(delivery as Delivery<T>, control);
-      if (!entry.settled) {
-        entry.settled = true;
-        await settler.ack(delivery);
-      }
+      if (!entry.settled) outcome = { ack: true };
     } catch (error) {
-      if (!entry.settled) {
-        entry.settled = true;
-        await settler.nack(delivery, { error }).catch((nackError) => this.ports.logger.warn(`Could not nack ${delivery.messageId}`, nackError));
-      } else if (!entry.abort.signal.aborted) {
-        this.ports.logger.warn(`Settling ${delivery.messageId} from ${this.queue} failed`, error);
-      }
+      if (!entry.settled) outcome = { ack: false, error };
+      else if (!entry.abort.signal.aborted) this.ports.logger.warn(`Settling ${delivery.messageId} from ${this.queue} failed`, error);
     } finally {
+      entry.settled = true;
       this.handled++;
       this.running.delete(delivery.id);
       if (this.running.size === 0) this.allIdle?.();
-      this.dispatch();
-      if (this.waitingForSlot) this.notify();
     }
+    // The slot is free before the settle is written: settles join a batch in the background (stop() waits for them).
+    // Holding the slot for the ack's round trip capped throughput at `concurrency` messages per round trip.
+    if (outcome?.ack) {
+      settler.ack(delivery).catch((error) => this.ports.logger.warn(`Could not ack ${delivery.messageId} from ${this.queue}`, error));
+    } else if (outcome) {
+      settler
+        .nack(delivery, { error: outcome.error })
+        .catch((error) => this.ports.logger.warn(`Could not nack ${delivery.messageId} from ${this.queue}`, error));
+    }
+    this.dispatch();
+    if (this.waitingForSlot) this.notify();
   }
 }

@@ -92,6 +92,11 @@ export class Settler {
     return split(deliveries, deliveries.map((d) => released.has(d.id)));
   }
 
+  /** Batched acks and nacks not yet written. */
+  get backlog(): number {
+    return this.ackBatcher.size + this.nackBatcher.size;
+  }
+
   /** Resolves when every batched ack and nack so far is written. */
   async idle(): Promise<void> {
     await Promise.all([this.ackBatcher.idle(), this.nackBatcher.idle()]);
