@@ -14,3 +14,9 @@ export { DEAD_LETTER_SUFFIX, QUEUE_DEFAULTS, type QueueOptions, type ResolvedQue
 export type { QueueInfo } from './topology/topology.js';
 export { compilePattern, topicMatches } from './topology/topic-matcher.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './validation/payload.js';
+export { Consume, type HandlerOptions } from './transport/handler-options.js';
+export { MessagingExceptionFilter } from './transport/messaging-exception.filter.js';
+export { NoRequestHandlerError, PgClient, RequestTimeoutError, type PgClientOptions } from './transport/pg.client.js';
+export { PgContext } from './transport/pg.context.js';
+export { PgServer, type PgServerOptions } from './transport/pg.server.js';
+export { PG_TRANSPORT, requestQueueName, type PgTransportStatus } from './transport/transport-id.js';

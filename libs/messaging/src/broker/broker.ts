@@ -129,6 +129,14 @@ export class Broker {
     return this.open().publisher.publish(Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
   }
 
+  /**
+   * Publishes straight into one queue, bypassing the bindings (RabbitMQ's default exchange); used for replies.
+   * Throws QueueNotFoundError, storing nothing, when the queue does not exist.
+   */
+  async publishToQueue(queue: string, messages: OutgoingMessage | readonly OutgoingMessage[], options?: Pick<PublishOptions, 'transaction'>): Promise<PublishResult> {
+    return this.open().publisher.publishToQueue(queue, Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
+  }
+
   // ---- claim and settle -----------------------------------------------------------------------------------------
 
   /** Claims up to `limit` messages under a fresh lease each (one round trip). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, UnroutableMessageError } from '../errors.js';
+import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
 import type { BrokerStatements, PublishColumns } from '../sql/broker-statements.js';
-import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
+import { assertHeaders, assertMessageId, assertQueueName, assertRoutingKey } from '../validation/names.js';
 import { serializePayload } from '../validation/payload.js';
 import type { OutgoingMessage } from './message.js';
 import { toExecutor, type SqlExecutor, type Transaction } from './sql-executor.js';
@@ -43,28 +43,52 @@ export class Publisher {
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
     }
+    return this.store(messages, options.transaction, async (db, part, offset) => {
+      const [row] = await db.run<{ copies: number; unrouted: number[] }>(this.sql.publish(part, mandatory === 'report'));
+      if (row.unrouted.length > 0 && mandatory === 'error') {
+        throw new UnroutableMessageError(
+          [...new Set(row.unrouted.map((ord) => part.routingKeys[ord - 1]))],
+          row.unrouted.map((ord) => part.messageIds[ord - 1]),
+        );
+      }
+      return { copies: row.copies, unroutable: row.unrouted.map((ord) => offset + ord - 1) };
+    });
+  }
+
+  /** Stores messages straight into `queue`, bypassing the bindings; throws QueueNotFoundError if it does not exist. */
+  async publishToQueue(queue: string, messages: readonly OutgoingMessage[], options: Pick<PublishOptions, 'transaction'> = {}): Promise<PublishResult> {
+    assertQueueName(queue);
+    return this.store(messages, options.transaction, async (db, part) => {
+      const [row] = await db.run<{ copies: number; found: number }>(this.sql.publishToQueue(queue, part));
+      if (row.found === 0) throw new QueueNotFoundError(queue);
+      return { copies: row.copies, unroutable: [] };
+    });
+  }
+
+  /**
+   * Validates the whole call first, then runs one statement per chunk: alone when there is one chunk, else all
+   * or nothing (a savepoint in the caller's transaction, or a transaction of our own).
+   */
+  private async store(
+    messages: readonly OutgoingMessage[],
+    transaction: Transaction | undefined,
+    storeChunk: (db: SqlExecutor, part: PublishColumns, offset: number) => Promise<{ copies: number; unroutable: number[] }>,
+  ): Promise<PublishResult> {
     const columns = this.toColumns(messages);
     if (messages.length === 0) return { messageIds: [], copies: 0, unroutable: [] };
     const chunks = chunk(columns, MAX_PUBLISH_BATCH);
-    const run = async (db: SqlExecutor) => {
+    const run = async (db: SqlExecutor): Promise<PublishResult> => {
       let copies = 0;
-      const unroutable: number[] = [];
+      const unroutable: string[] = [];
       for (const [offset, part] of chunks) {
-        const [row] = await db.run<{ copies: number; unrouted: number[] }>(this.sql.publish(part, mandatory === 'report'));
-        if (row.unrouted.length > 0 && mandatory === 'error') {
-          throw new UnroutableMessageError(
-            [...new Set(row.unrouted.map((ord) => part.routingKeys[ord - 1]))],
-            row.unrouted.map((ord) => part.messageIds[ord - 1]),
-          );
-        }
-        copies += row.copies;
-        unroutable.push(...row.unrouted.map((ord) => offset + ord - 1));
+        const result = await storeChunk(db, part, offset);
+        copies += result.copies;
+        unroutable.push(...result.unroutable.map((i) => columns.messageIds[i]));
       }
-      return { messageIds: columns.messageIds, copies, unroutable: unroutable.map((i) => columns.messageIds[i]) };
+      return { messageIds: columns.messageIds, copies, unroutable };
     };
-    if (chunks.length === 1) return run(options.transaction ? toExecutor(options.transaction) : this.ownExecutor);
-    // Several statements must store all or nothing: a savepoint inside the caller's transaction, else our own.
-    return options.transaction ? withSavepoint(toExecutor(options.transaction), run) : this.runInOwnTransaction(run);
+    if (chunks.length === 1) return run(transaction ? toExecutor(transaction) : this.ownExecutor);
+    return transaction ? withSavepoint(toExecutor(transaction), run) : this.runInOwnTransaction(run);
   }
 
   private toColumns(messages: readonly OutgoingMessage[]): PublishColumns {

@@ -150,6 +150,38 @@ export class BrokerStatements {
     );
   }
 
+  /**
+   * Stores a batch straight into one queue, bypassing the bindings (RabbitMQ's default exchange): request-reply
+   * uses it. Inserts nothing when the queue does not exist (`found` is 0).
+   */
+  publishToQueue(queue: string, batch: PublishColumns): SqlStatement {
+    return this.named(
+      'publish_to_queue',
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[]) WITH ORDINALITY
+                AS i(message_id, routing_key, payload, headers, delay_ms, ord)
+       ),
+       target AS (
+         SELECT name FROM ${this.s}.queues WHERE name = $6
+       ),
+       inserted AS (
+         INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at)
+         SELECT t.name, i.message_id, i.routing_key, i.payload::json, i.headers, statement_timestamp(),
+                statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0)
+           FROM input i CROSS JOIN target t
+          ORDER BY i.ord
+         RETURNING queue, visible_at
+       ),
+       woken AS (
+         SELECT pg_notify($7, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
+       )
+       SELECT (SELECT count(*) FROM inserted)::int AS copies,
+              (SELECT count(*) FROM woken)::int AS notified,
+              (SELECT count(*) FROM target)::int AS found`,
+      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, queue, this.channel],
+    );
+  }
+
   // ---- consume --------------------------------------------------------------------------------------------------
 
   /**

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { ClientProxy, RpcException, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { Broker } from '../broker/broker.js';
+import type { BrokerOptions } from '../broker/broker-options.js';
+import type { Consumer } from '../broker/consumer.js';
+import type { PublishOptions } from '../broker/publisher.js';
+import { InvalidArgumentError, MessagingError, QueueNotFoundError } from '../errors.js';
+import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './transport-id.js';
+
+export interface PgClientOptions {
+  /** A connected broker to share; the client does not close it. */
+  broker?: Broker;
+  /** Or how to connect one (closed with the client). Default: DATABASE_URL. */
+  connection?: BrokerOptions;
+  /** How long `send` waits for a reply, in ms. Default 30,000. */
+  requestTimeoutMs?: number;
+  /** What `emit` does when no queue is bound to the pattern: 'error' (default) fails the emit. See PublishOptions. */
+  mandatory?: PublishOptions['mandatory'];
+}
+
+/** No reply came within `requestTimeoutMs`. */
+export class RequestTimeoutError extends MessagingError {
+  readonly code = 'REQUEST_TIMEOUT';
+}
+
+/** No server has ever handled this request pattern (its request queue does not exist). */
+export class NoRequestHandlerError extends MessagingError {
+  readonly code = 'NO_REQUEST_HANDLER';
+}
+
+/**
+ * The Nest transport client: `emit(pattern, data)` publishes an event routed by the pattern; `send(pattern, data)`
+ * puts a request on `rpc.<pattern>` and waits for the reply on this client's own reply queue.
+ */
+// Default type arguments: ClientsModule's `customClass` only accepts ClientProxy<Record<never, Function>, string>.
+export class PgClient extends ClientProxy {
+  private broker: Broker | null = null;
+  private connecting: Promise<Broker> | null = null;
+  private replyQueue: string | null = null;
+  private replies: Promise<Consumer> | null = null;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly options: PgClientOptions = {}) {
+    super();
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    if (!Number.isInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1) {
+      throw new InvalidArgumentError(`requestTimeoutMs must be a positive integer, got ${String(options.requestTimeoutMs)}`, {});
+    }
+    this.initializeSerializer({});
+    this.initializeDeserializer({});
+  }
+
+  async connect(): Promise<Broker> {
+    this.connecting ??= (async () => {
+      this._status$.next('connecting');
+      try {
+        this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
+      } catch (error) {
+        this.connecting = null;
+        throw error;
+      }
+      this._status$.next('connected');
+      return this.broker;
+    })();
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    const broker = this.broker;
+    this.broker = null;
+    this.connecting = null;
+    if (broker) {
+      const replies = this.replies;
+      this.replies = null;
+      if (replies) {
+        await (await replies).stop();
+        await broker.deleteQueue(this.replyQueue as string).catch(() => undefined);
+      }
+      if (!this.options.broker) await broker.close();
+    }
+    this._status$.next('disconnected');
+  }
+
+  unwrap<T = Broker>(): T {
+    if (!this.broker) throw new Error('PgClient is not connected yet: call connect() first');
+    return this.broker as T;
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const broker = await this.connect();
+    const routingKey = this.normalizePattern(packet.pattern);
+    const payload = await this.serializer.serialize(packet.data);
+    await broker.publish({ routingKey, payload, headers: packet.metadata ?? {} }, { mandatory: this.options.mandatory });
+    return undefined as T;
+  }
+
+  protected publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const packet = this.assignPacketId(partialPacket);
+    const pattern = this.normalizePattern(packet.pattern);
+    let done = false;
+    const finish = (reply: WritePacket) => {
+      if (done) return;
+      if (reply.isDisposed || reply.err) {
+        done = true;
+        cleanup();
+      }
+      callback(reply);
+    };
+    const timer = setTimeout(
+      () => finish({ err: new RequestTimeoutError(`No reply to ${JSON.stringify(pattern)} within ${this.requestTimeoutMs} ms`, { pattern }), isDisposed: true }),
+      this.requestTimeoutMs,
+    );
+    const cleanup = () => {
+      clearTimeout(timer);
+      this.routingMap.delete(packet.id);
+    };
+    this.routingMap.set(packet.id, (reply: WritePacket) => finish(reply));
+    void (async () => {
+      const broker = await this.connect();
+      const replyQueue = await this.ensureReplyQueue(broker);
+      const payload = await this.serializer.serialize(packet.data);
+      const headers = { ...packet.metadata, [REPLY_TO_HEADER]: replyQueue, [CORRELATION_ID_HEADER]: packet.id };
+      await broker.publishToQueue(requestQueueName(pattern), { routingKey: pattern, payload, headers });
+    })().catch((error: unknown) => {
+      const err =
+        error instanceof QueueNotFoundError
+          ? new NoRequestHandlerError(`No server handles requests for ${JSON.stringify(pattern)} (queue ${requestQueueName(pattern)} does not exist)`, { pattern })
+          : error;
+      finish({ err, isDisposed: true });
+    });
+    return cleanup;
+  }
+
+  /** Errors a server replied with become RpcExceptions; the transport's own errors stay what they are. */
+  protected override serializeError(error: unknown): unknown {
+    return error instanceof Error ? error : new RpcException(error as object);
+  }
+
+  /** Declares this client's reply queue and consumes it, once. */
+  private async ensureReplyQueue(broker: Broker): Promise<string> {
+    this.replies ??= (async () => {
+      const queue = `reply.${randomUUID()}`;
+      await broker.declareQueue(queue, { deadLetterQueue: null, maxAttempts: 1 });
+      this.replyQueue = queue;
+      return broker.consume(queue, async (delivery) => {
+        const reply = (await this.deserializer.deserialize(delivery.payload)) as WritePacket & { id?: string };
+        const route = this.routingMap.get(delivery.headers[CORRELATION_ID_HEADER] ?? reply.id ?? '');
+        route?.(reply);
+      }, { concurrency: 50 });
+    })();
+    await this.replies;
+    return this.replyQueue as string;
+  }
+}

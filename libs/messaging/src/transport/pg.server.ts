@@ -1,0 +1,207 @@
+import { Server, type CustomTransportStrategy, type MessageHandler as NestHandler, type WritePacket } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { Broker } from '../broker/broker.js';
+import type { BrokerOptions } from '../broker/broker-options.js';
+import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consumer.js';
+import type { Delivery } from '../broker/message.js';
+import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
+import type { QueueOptions } from '../topology/queue-options.js';
+import { assertPattern, assertRoutingKey } from '../validation/names.js';
+import { planHandler, type HandlerPlan } from './handler-options.js';
+import { PgContext } from './pg.context.js';
+import {
+  CORRELATION_ID_HEADER,
+  PG_TRANSPORT,
+  REPLY_TO_HEADER,
+  requestQueueName,
+  type PgTransportEvents,
+  type PgTransportStatus,
+} from './transport-id.js';
+
+export interface PgServerOptions {
+  /** Names this service's queues (`<serviceName>.<handler>`) and is the consumer group in traces. */
+  serviceName: string;
+  /** A connected broker to share; the server does not close it. */
+  broker?: Broker;
+  /** Or how to connect one (closed with the server). Default: DATABASE_URL. */
+  connection?: BrokerOptions;
+  /** Queue options for every handler, below the handler's own. */
+  queueDefaults?: QueueOptions;
+  /** Consumer options for every handler (concurrency, prefetch...), below the handler's own. */
+  consumerDefaults?: ConsumerOptions;
+}
+
+/** Request queues: a request that fails is answered with the error, not retried; one lost to a crash is retried. */
+const REQUEST_QUEUE_OPTIONS: QueueOptions = { maxAttempts: 3, deadLetterQueue: null };
+
+interface Subscription extends HandlerPlan {
+  kind: 'event' | 'request';
+  pattern: string;
+  handler: NestHandler;
+}
+
+/**
+ * The Nest transport server. Every `@EventPattern` handler gets its own durable queue bound to its pattern (so a
+ * failing handler never re-runs a sibling); success acks, an error retries with the queue's backoff and then
+ * dead-letters, keeping the real error when MessagingExceptionFilter is registered. `@MessagePattern` handlers
+ * consume the request queue `rpc.<pattern>` and reply to the caller's reply queue.
+ */
+export class PgServer extends Server<PgTransportEvents, PgTransportStatus> implements CustomTransportStrategy {
+  override readonly transportId = PG_TRANSPORT;
+  override readonly propagatesEventHandlerErrors = true;
+  private broker: Broker | null = null;
+  private readonly consumers: Consumer[] = [];
+  private readonly errorListeners: ((error: unknown) => void)[] = [];
+  private warnedAboutFilter = false;
+
+  constructor(private readonly options: PgServerOptions) {
+    super();
+    if (!options || typeof options.serviceName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,59}$/.test(options.serviceName)) {
+      throw new InvalidArgumentError(`PgServer needs a serviceName of 1-60 letters, digits, '.', '_', '-' or ':'`, {});
+    }
+    this.initializeSerializer({});
+    this.initializeDeserializer({});
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    const consumers = this.consumers.splice(0);
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    if (this.broker && !this.options.broker) await this.broker.close();
+    this.broker = null;
+    this._status$.next('disconnected');
+  }
+
+  on<K extends keyof PgTransportEvents>(event: K, callback: PgTransportEvents[K]): void {
+    if (event === 'error') this.errorListeners.push(callback);
+  }
+
+  unwrap<T = Broker>(): T {
+    if (!this.broker) throw new Error('PgServer is not listening yet: call listen() (app.listen()) first');
+    return this.broker as T;
+  }
+
+  private async start(): Promise<void> {
+    this._status$.next('connecting');
+    const subscriptions = this.subscriptions();
+    this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
+    for (const s of subscriptions) await this.declare(s);
+    for (const s of subscriptions) {
+      const consumer = await this.broker.consume(s.queue, (delivery, control) => this.process(s, delivery, control), {
+        ...this.options.consumerDefaults,
+        ...s.consumerOptions,
+      });
+      this.consumers.push(consumer);
+    }
+    this._status$.next('connected');
+  }
+
+  /** One subscription per handler: Nest chains several event handlers of one pattern; each gets its own queue. */
+  private subscriptions(): Subscription[] {
+    const subscriptions: Subscription[] = [];
+    for (const [pattern, head] of this.messageHandlers) {
+      // Nest chains the event handlers of one pattern (`next`), and calling one calls the rest. Unlink them: each
+      // runs alone, from its own queue.
+      const chain: NestHandler[] = [];
+      for (let handler: NestHandler | undefined = head; handler; handler = handler.next) chain.push(handler);
+      for (const handler of chain) handler.next = undefined;
+      for (const [index, handler] of chain.entries()) {
+        const kind = handler.isEventHandler ? 'event' : 'request';
+        if (kind === 'event') assertPattern(pattern);
+        else assertRoutingKey(pattern);
+        const plan =
+          kind === 'event'
+            ? planHandler(this.options.serviceName, pattern, handler.extras, index)
+            : { ...planHandler(this.options.serviceName, pattern, handler.extras, index), queue: requestQueueName(pattern) };
+        subscriptions.push({ ...plan, kind, pattern, handler });
+      }
+    }
+    const seen = new Set<string>();
+    for (const s of subscriptions) {
+      if (seen.has(s.queue)) throw new InvalidArgumentError(`Two handlers would share the queue ${JSON.stringify(s.queue)}; give one a 'queue' option`, {});
+      seen.add(s.queue);
+    }
+    return subscriptions;
+  }
+
+  /** Declares the queue with the code's options (updating a queue whose stored options differ) and its one binding. */
+  private async declare(s: Subscription): Promise<void> {
+    const broker = this.broker as Broker;
+    const options = { ...this.options.queueDefaults, ...(s.kind === 'request' ? REQUEST_QUEUE_OPTIONS : {}), ...s.queueOptions };
+    try {
+      await broker.declareQueue(s.queue, options);
+    } catch (error) {
+      if (!(error instanceof QueueOptionsConflictError)) throw error;
+      this.logger.log(`Queue ${s.queue}: updating its stored options to the handler's (${error.message})`);
+      await broker.updateQueue(s.queue, options);
+    }
+    if (s.kind === 'request') return;
+    const { bindings } = await broker.getQueue(s.queue);
+    for (const stale of bindings.filter((b) => b !== s.pattern)) await broker.unbindQueue(s.queue, stale);
+    await broker.bindQueue(s.queue, s.pattern);
+  }
+
+  private async process(s: Subscription, delivery: Delivery, control: DeliveryControl): Promise<void> {
+    const context = new PgContext([delivery, control, s.queue]);
+    if (s.kind === 'event') await this.processEvent(s, delivery, context);
+    else await this.processRequest(s, delivery, context);
+  }
+
+  /** Runs an event handler to completion (its returned stream too); throws the handler's real error if it fails. */
+  private processEvent(s: Subscription, delivery: Delivery, context: PgContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.runWithProcessingHooks(context, async (runEndHook) => {
+        try {
+          const result = await s.handler(delivery.payload, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          runEndHook();
+          resolve();
+        } catch (error) {
+          runEndHook();
+          reject(this.realError(error, context));
+        }
+      });
+    });
+  }
+
+  /** Runs a request handler and publishes each reply packet to the caller's reply queue. */
+  private processRequest(s: Subscription, delivery: Delivery, context: PgContext): Promise<void> {
+    const replyTo = delivery.headers[REPLY_TO_HEADER];
+    const correlationId = delivery.headers[CORRELATION_ID_HEADER];
+    if (!replyTo || !correlationId) {
+      return Promise.reject(new InvalidArgumentError(`Request ${delivery.messageId} on ${s.queue} has no ${REPLY_TO_HEADER} or ${CORRELATION_ID_HEADER}`, {}));
+    }
+    return new Promise<void>((resolve) => {
+      this.handleRequest(
+        context,
+        async () => this.transformToObservable(await s.handler(delivery.payload, context)),
+        async (packet: WritePacket) => {
+          try {
+            const payload = await this.serializer.serialize({ ...packet, id: correlationId });
+            await (this.broker as Broker).publishToQueue(replyTo, { routingKey: s.pattern, payload, headers: { [CORRELATION_ID_HEADER]: correlationId } });
+          } finally {
+            if (packet.isDisposed) resolve();
+          }
+        },
+      );
+    });
+  }
+
+  private realError(error: unknown, context: PgContext): unknown {
+    if (context.failure !== undefined) return context.failure;
+    if (!this.warnedAboutFilter) {
+      this.warnedAboutFilter = true;
+      this.logger.warn?.('A handler failed with an error Nest replaced by a generic one; register MessagingExceptionFilter to keep the real error');
+    }
+    for (const listener of this.errorListeners) listener(error);
+    return error;
+  }
+}
