@@ -1,3 +1,5 @@
+import { untraced } from '../telemetry/messaging-spans.js';
+
 interface Pending<I, R> {
   item: I;
   resolve(result: R): void;
@@ -26,7 +28,8 @@ export class Batcher<I, R> {
   add(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      this.draining ??= this.drain();
+      // Flushes serve many callers: run them outside whichever caller's trace context happened to start them.
+      this.draining ??= untraced(() => this.drain());
     });
   }
 

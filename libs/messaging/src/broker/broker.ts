@@ -13,6 +13,7 @@ import { Publisher, type PublishOptions, type PublishResult } from './publisher.
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
 import { inTransaction, pgExecutor, type SqlExecutor } from './sql-executor.js';
 import { WakeUpListener } from './wake-up-listener.js';
+import { withSendSpan } from '../telemetry/messaging-spans.js';
 
 export interface ClaimOptions {
   /** Most messages to claim. Default 1, max 5,000. */
@@ -126,7 +127,9 @@ export class Broker {
 
   /** Publishes one message or a batch; see PublishOptions for transactions and unroutable messages. */
   async publish(messages: OutgoingMessage | readonly OutgoingMessage[], options?: PublishOptions): Promise<PublishResult> {
-    return this.open().publisher.publish(Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
+    const publisher = this.open().publisher;
+    const batch = Array.isArray(messages) ? messages : [messages as OutgoingMessage];
+    return withSendSpan(batch, undefined, (stamped) => publisher.publish(stamped, options));
   }
 
   /**
@@ -134,7 +137,9 @@ export class Broker {
    * Throws QueueNotFoundError, storing nothing, when the queue does not exist.
    */
   async publishToQueue(queue: string, messages: OutgoingMessage | readonly OutgoingMessage[], options?: Pick<PublishOptions, 'transaction'>): Promise<PublishResult> {
-    return this.open().publisher.publishToQueue(queue, Array.isArray(messages) ? messages : [messages as OutgoingMessage], options);
+    const publisher = this.open().publisher;
+    const batch = Array.isArray(messages) ? messages : [messages as OutgoingMessage];
+    return withSendSpan(batch, queue, (stamped) => publisher.publishToQueue(queue, stamped, options));
   }
 
   // ---- claim and settle -----------------------------------------------------------------------------------------

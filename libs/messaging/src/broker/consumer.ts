@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
 import type { NackOptions, NackOutcome, Settler } from './settler.js';
@@ -19,6 +20,8 @@ export interface ConsumerOptions {
   shutdownGraceMs?: number;
   /** Lease per claim in ms, instead of the queue's leaseMs. */
   leaseMs?: number;
+  /** `messaging.consumer.group.name` on this consumer's spans. Default: the queue name. */
+  consumerGroup?: string;
 }
 
 /** What a handler can do besides returning (ack) or throwing (retry with backoff, then dead-letter). */
@@ -72,6 +75,7 @@ export class Consumer<T = unknown> {
   private readonly listen: boolean;
   private readonly shutdownGraceMs: number;
   private readonly leaseMs: number | undefined;
+  private readonly consumerGroup: string;
 
   private readonly buffer: Delivery[] = [];
   private readonly running = new Map<string, Running>();
@@ -100,6 +104,7 @@ export class Consumer<T = unknown> {
     this.pollIntervalMs = positiveInteger('pollIntervalMs', o.pollIntervalMs, 24 * 60 * 60 * 1000);
     this.shutdownGraceMs = o.shutdownGraceMs === 0 ? 0 : positiveInteger('shutdownGraceMs', o.shutdownGraceMs, 24 * 60 * 60 * 1000);
     this.listen = o.listen !== false;
+    this.consumerGroup = o.consumerGroup ?? queue;
     this.leaseMs = o.leaseMs === undefined ? undefined : positiveInteger('leaseMs', o.leaseMs, 12 * 60 * 60 * 1000);
   }
 
@@ -107,7 +112,7 @@ export class Consumer<T = unknown> {
   async start(): Promise<this> {
     if (this.loop) return this;
     if (this.listen) this.unsubscribe = await this.ports.subscribe(this.queue, () => this.wake());
-    this.loop = this.run();
+    this.loop = untraced(() => this.run());
     return this;
   }
 
@@ -236,7 +241,7 @@ export class Consumer<T = unknown> {
     };
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
     try {
-      await this.handler(delivery as Delivery<T>, control);
+      await withProcessSpan(delivery, this.consumerGroup, async () => this.handler(delivery as Delivery<T>, control));
       if (!entry.settled) outcome = { ack: true };
     } catch (error) {
       if (!entry.settled) outcome = { ack: false, error };

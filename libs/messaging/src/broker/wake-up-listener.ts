@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { quoteIdent } from '../sql/identifiers.js';
 import type { BrokerLogger } from './logger.js';
+import { untraced } from '../telemetry/messaging-spans.js';
 
 type WakeUp = () => void;
 
@@ -52,7 +53,7 @@ export class WakeUpListener {
 
   private ensureConnected(): Promise<void> {
     if (this.client || this.closed) return Promise.resolve();
-    this.connecting ??= this.connect().finally(() => {
+    this.connecting ??= untraced(() => this.connect()).finally(() => {
       this.connecting = null;
     });
     return this.connecting;

@@ -96,6 +96,7 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     for (const s of subscriptions) await this.declare(s);
     for (const s of subscriptions) {
       const consumer = await this.broker.consume(s.queue, (delivery, control) => this.process(s, delivery, control), {
+        consumerGroup: this.options.serviceName,
         ...this.options.consumerDefaults,
         ...s.consumerOptions,
       });
