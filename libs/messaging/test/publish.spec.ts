@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MAX_PUBLISH_BATCH, UnroutableMessageError } from '../src/index.js';
-import { createTestBroker, type TestBroker } from '../testing/index.js';
+import { createTestBroker, waitFor, type TestBroker } from '../testing/index.js';
 
 describe('publish', () => {
   let t: TestBroker;
@@ -124,6 +124,62 @@ describe('publish', () => {
   });
 
   it('an empty batch publishes nothing and succeeds', async () => {
-    expect(await t.broker.publish([])).toEqual({ messageIds: [], copies: 0, unroutable: [] });
+    expect(await t.broker.publish([])).toEqual({ messageIds: [], copies: 0, unroutable: [], duplicates: [] });
+  });
+});
+
+describe('publish with a deduplication window', () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await createTestBroker('dedup');
+    await t.broker.declareQueue('orders');
+    await t.broker.bindQueue('orders', 'order.*');
+  });
+  afterAll(() => t.cleanup());
+
+  const window = { deduplicationWindowMs: 60_000 };
+
+  it('drops a message whose id was accepted within the window, in later calls and within one batch', async () => {
+    const first = await t.broker.publish({ routingKey: 'order.created', payload: 1, messageId: 'order-1-created' }, window);
+    expect(first).toMatchObject({ copies: 1, duplicates: [] });
+    const again = await t.broker.publish(
+      [
+        { routingKey: 'order.created', payload: 1, messageId: 'order-1-created' },
+        { routingKey: 'order.created', payload: 2, messageId: 'order-2-created' },
+        { routingKey: 'order.created', payload: 2, messageId: 'order-2-created' },
+      ],
+      window,
+    );
+    expect(again).toMatchObject({ copies: 1, duplicates: ['order-1-created', 'order-2-created'] });
+    const delivered = await t.broker.claim('orders', { limit: 10 });
+    expect(delivered.map((d) => d.messageId)).toEqual(['order-1-created', 'order-2-created']);
+    // Without the option, ids are not checked.
+    expect((await t.broker.publish({ routingKey: 'order.created', payload: 1, messageId: 'order-1-created' })).copies).toBe(1);
+  });
+
+  it('does not remember an id whose publish stored nothing (unroutable), nor one whose transaction rolled back', async () => {
+    await expect(t.broker.publish({ routingKey: 'nowhere', payload: 1, messageId: 'lost-1' }, window)).rejects.toThrow(UnroutableMessageError);
+    const report = await t.broker.publish({ routingKey: 'nowhere', payload: 1, messageId: 'lost-2' }, { ...window, mandatory: 'report' });
+    expect(report).toMatchObject({ unroutable: ['lost-2'], duplicates: [] });
+    const pool = new pg.Pool({ connectionString: t.url, max: 1 });
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    await t.broker.publish({ routingKey: 'order.paid', payload: 1, messageId: 'rolled-back' }, { ...window, transaction: client });
+    await client.query('ROLLBACK');
+    client.release();
+    await pool.end();
+    await t.broker.bindQueue('orders', 'nowhere');
+    const retried = await t.broker.publish(
+      ['lost-1', 'lost-2', 'rolled-back'].map((messageId) => ({ routingKey: 'nowhere', payload: 1, messageId })),
+      window,
+    );
+    expect(retried).toMatchObject({ copies: 3, duplicates: [] });
+  });
+
+  it('forgets ids once the window is over', async () => {
+    await t.broker.publish({ routingKey: 'order.created', payload: 1, messageId: 'short-lived' }, { deduplicationWindowMs: 1 });
+    await waitFor(async () => (await t.broker.purgeExpiredDeduplication()) >= 1, { what: 'the 1 ms window to pass' });
+    const again = await t.broker.publish({ routingKey: 'order.created', payload: 1, messageId: 'short-lived' }, window);
+    expect(again.duplicates).toEqual([]);
   });
 });

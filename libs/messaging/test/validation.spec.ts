@@ -129,7 +129,7 @@ describe('bad input is rejected with typed errors and leaves the database unchan
       ],
       { mandatory: 'report' },
     );
-    expect(result).toEqual({ messageIds: ['m-routable', 'm-unroutable'], copies: 1, unroutable: ['m-unroutable'] });
+    expect(result).toEqual({ messageIds: ['m-routable', 'm-unroutable'], copies: 1, unroutable: ['m-unroutable'], duplicates: [] });
     await t.query(`DELETE FROM "${t.schema}".messages`);
   });
 

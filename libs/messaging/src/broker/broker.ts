@@ -209,6 +209,12 @@ export class Broker {
     return consumer.start();
   }
 
+  /** Forgets message ids whose deduplication window is over; returns how many. The outbox relay runs it. */
+  async purgeExpiredDeduplication(): Promise<number> {
+    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication());
+    return row.n;
+  }
+
   // ---- inspection -----------------------------------------------------------------------------------------------
 
   async queueStats(queue: string): Promise<QueueStats> {

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
 import type { BrokerStatements, PublishColumns } from '../sql/broker-statements.js';
-import { assertHeaders, assertMessageId, assertQueueName, assertRoutingKey } from '../validation/names.js';
-import { serializePayload } from '../validation/payload.js';
+import { assertQueueName } from '../validation/names.js';
 import type { OutgoingMessage } from './message.js';
-import { toExecutor, type SqlExecutor, type Transaction } from './sql-executor.js';
+import { chunkColumns, messageColumns } from './message-columns.js';
+import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from './sql-executor.js';
 
 export interface PublishOptions {
   /** Publish inside this transaction (a `pg` client after BEGIN, a TypeORM EntityManager or QueryRunner). */
@@ -14,6 +13,11 @@ export interface PublishOptions {
    * nothing of this call. 'report': store the routable messages and list the others in the result.
    */
   mandatory?: 'error' | 'report';
+  /**
+   * Drop a message whose id was already accepted within this many ms (SQS's deduplication id): it is reported in
+   * `duplicates`, not stored again. The outbox relay uses it so a resend after a crash is delivered once.
+   */
+  deduplicationWindowMs?: number;
 }
 
 export interface PublishResult {
@@ -23,9 +27,12 @@ export interface PublishResult {
   copies: number;
   /** Ids of the messages no binding matched (only with mandatory: 'report'). */
   unroutable: string[];
+  /** Ids of the messages dropped as duplicates (only with deduplicationWindowMs). */
+  duplicates: string[];
 }
 
-const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+/** Longest deduplication window: 7 days. */
+const MAX_DEDUPLICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
 export const MAX_PUBLISH_BATCH = 5000;
 
@@ -43,15 +50,19 @@ export class Publisher {
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
     }
+    const window = options.deduplicationWindowMs ?? null;
+    if (window !== null && (!Number.isInteger(window) || window < 1 || window > MAX_DEDUPLICATION_WINDOW_MS)) {
+      throw new InvalidArgumentError(`deduplicationWindowMs must be an integer from 1 to ${MAX_DEDUPLICATION_WINDOW_MS}, got ${String(window)}`, {});
+    }
     return this.store(messages, options.transaction, async (db, part, offset) => {
-      const [row] = await db.run<{ copies: number; unrouted: number[] }>(this.sql.publish(part, mandatory === 'report'));
+      const [row] = await db.run<{ copies: number; unrouted: number[]; duplicates: number[] }>(this.sql.publish(part, mandatory === 'report', window));
       if (row.unrouted.length > 0 && mandatory === 'error') {
         throw new UnroutableMessageError(
           [...new Set(row.unrouted.map((ord) => part.routingKeys[ord - 1]))],
           row.unrouted.map((ord) => part.messageIds[ord - 1]),
         );
       }
-      return { copies: row.copies, unroutable: row.unrouted.map((ord) => offset + ord - 1) };
+      return { copies: row.copies, unroutable: row.unrouted.map((ord) => offset + ord - 1), duplicates: row.duplicates.map((ord) => offset + ord - 1) };
     });
   }
 
@@ -61,7 +72,7 @@ export class Publisher {
     return this.store(messages, options.transaction, async (db, part) => {
       const [row] = await db.run<{ copies: number; found: number }>(this.sql.publishToQueue(queue, part));
       if (row.found === 0) throw new QueueNotFoundError(queue);
-      return { copies: row.copies, unroutable: [] };
+      return { copies: row.copies, unroutable: [], duplicates: [] };
     });
   }
 
@@ -72,73 +83,24 @@ export class Publisher {
   private async store(
     messages: readonly OutgoingMessage[],
     transaction: Transaction | undefined,
-    storeChunk: (db: SqlExecutor, part: PublishColumns, offset: number) => Promise<{ copies: number; unroutable: number[] }>,
+    storeChunk: (db: SqlExecutor, part: PublishColumns, offset: number) => Promise<{ copies: number; unroutable: number[]; duplicates: number[] }>,
   ): Promise<PublishResult> {
-    const columns = this.toColumns(messages);
-    if (messages.length === 0) return { messageIds: [], copies: 0, unroutable: [] };
-    const chunks = chunk(columns, MAX_PUBLISH_BATCH);
+    const columns = messageColumns(messages, this.maxPayloadBytes);
+    if (messages.length === 0) return { messageIds: [], copies: 0, unroutable: [], duplicates: [] };
+    const chunks = chunkColumns(columns, MAX_PUBLISH_BATCH);
     const run = async (db: SqlExecutor): Promise<PublishResult> => {
       let copies = 0;
       const unroutable: string[] = [];
+      const duplicates: string[] = [];
       for (const [offset, part] of chunks) {
         const result = await storeChunk(db, part, offset);
         copies += result.copies;
         unroutable.push(...result.unroutable.map((i) => columns.messageIds[i]));
+        duplicates.push(...result.duplicates.map((i) => columns.messageIds[i]));
       }
-      return { messageIds: columns.messageIds, copies, unroutable };
+      return { messageIds: columns.messageIds, copies, unroutable, duplicates };
     };
     if (chunks.length === 1) return run(transaction ? toExecutor(transaction) : this.ownExecutor);
     return transaction ? withSavepoint(toExecutor(transaction), run) : this.runInOwnTransaction(run);
   }
-
-  private toColumns(messages: readonly OutgoingMessage[]): PublishColumns {
-    if (!Array.isArray(messages)) throw new InvalidArgumentError('publish expects a message or an array of messages', {});
-    const columns: PublishColumns = { messageIds: [], routingKeys: [], payloads: [], headers: [], delaysMs: [] };
-    for (const message of messages) {
-      if (message === null || typeof message !== 'object') throw new InvalidArgumentError('A message must be an object', {});
-      const { routingKey, payload, messageId = randomUUID(), headers = {}, delayMs } = message;
-      assertRoutingKey(routingKey);
-      assertMessageId(messageId);
-      assertHeaders(headers);
-      if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS)) {
-        throw new InvalidArgumentError(`delayMs must be an integer from 0 to ${MAX_DELAY_MS}, got ${String(delayMs)}`, { messageId });
-      }
-      columns.messageIds.push(messageId);
-      columns.routingKeys.push(routingKey);
-      columns.payloads.push(serializePayload(payload, this.maxPayloadBytes));
-      columns.headers.push(JSON.stringify(headers));
-      columns.delaysMs.push(delayMs ?? null);
-    }
-    return columns;
-  }
-}
-
-async function withSavepoint<T>(db: SqlExecutor, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
-  await db.run({ text: 'SAVEPOINT pg_messaging_publish', values: [] });
-  try {
-    const result = await work(db);
-    await db.run({ text: 'RELEASE SAVEPOINT pg_messaging_publish', values: [] });
-    return result;
-  } catch (error) {
-    await db.run({ text: 'ROLLBACK TO SAVEPOINT pg_messaging_publish', values: [] });
-    throw error;
-  }
-}
-
-function chunk(columns: PublishColumns, size: number): [number, PublishColumns][] {
-  const parts: [number, PublishColumns][] = [];
-  for (let offset = 0; offset < columns.messageIds.length; offset += size) {
-    const slice = <T>(values: T[]) => values.slice(offset, offset + size);
-    parts.push([
-      offset,
-      {
-        messageIds: slice(columns.messageIds),
-        routingKeys: slice(columns.routingKeys),
-        payloads: slice(columns.payloads),
-        headers: slice(columns.headers),
-        delaysMs: slice(columns.delaysMs),
-      },
-    ]);
-  }
-  return parts;
 }

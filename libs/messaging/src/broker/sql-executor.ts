@@ -84,3 +84,16 @@ export async function inTransaction<T>(pool: pg.Pool, work: (db: SqlExecutor) =>
     client.release();
   }
 }
+
+/** Runs `work` so that it writes all or nothing inside the caller's transaction. */
+export async function withSavepoint<T>(db: SqlExecutor, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+  await db.run({ text: 'SAVEPOINT pg_messaging', values: [] });
+  try {
+    const result = await work(db);
+    await db.run({ text: 'RELEASE SAVEPOINT pg_messaging', values: [] });
+    return result;
+  } catch (error) {
+    await db.run({ text: 'ROLLBACK TO SAVEPOINT pg_messaging', values: [] });
+    throw error;
+  }
+}

@@ -115,11 +115,32 @@ export class BrokerStatements {
    * Routes and inserts a batch in one statement: one copy per bound queue however many of its bindings match, and
    * one NOTIFY per queue that got an immediately visible message (PostgreSQL also folds duplicates per transaction).
    * With allowPartial false, a batch in which any message is unroutable inserts nothing and reports the unroutable
-   * ordinals, so the caller can throw without having written anything.
+   * ordinals, so the caller can throw without having written anything. With a deduplication window, a message whose
+   * id was accepted within the window (or earlier in the batch) is dropped and reported as a duplicate; the id is
+   * remembered only if the message was stored.
    */
-  publish(batch: PublishColumns, allowPartial: boolean): SqlStatement {
+  publish(batch: PublishColumns, allowPartial: boolean, deduplicationWindowMs: number | null): SqlStatement {
+    const dedup = deduplicationWindowMs !== null;
+    const accepted = dedup
+      ? `fresh AS (
+           INSERT INTO ${this.s}.deduplication AS d (message_id, expires_at)
+           SELECT DISTINCT ON (i.message_id) i.message_id, statement_timestamp() + make_interval(secs => $8::integer / 1000.0)
+             FROM input i
+            WHERE (SELECT ok FROM proceed) AND NOT EXISTS (SELECT 1 FROM unrouted u WHERE u.ord = i.ord)
+            ORDER BY i.message_id, i.ord
+           ON CONFLICT (message_id) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE d.expires_at <= statement_timestamp()
+           RETURNING message_id
+         ),
+         accepted AS (
+           SELECT DISTINCT ON (i.message_id) i.ord FROM input i WHERE i.message_id IN (SELECT message_id FROM fresh) ORDER BY i.message_id, i.ord
+         )`
+      : '';
+    const duplicates = dedup
+      ? `coalesce((SELECT array_agg(i.ord::int ORDER BY i.ord) FROM input i
+                    WHERE (SELECT ok FROM proceed) AND i.ord NOT IN (SELECT ord FROM accepted) AND i.ord NOT IN (SELECT ord FROM unrouted)), '{}')`
+      : `'{}'::int[]`;
     return this.named(
-      'publish',
+      dedup ? 'publish_dedup' : 'publish',
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[]) WITH ORDINALITY
                 AS i(message_id, routing_key, payload, headers, delay_ms, ord)
@@ -131,12 +152,16 @@ export class BrokerStatements {
        unrouted AS (
          SELECT i.ord FROM input i WHERE NOT EXISTS (SELECT 1 FROM routes r WHERE r.ord = i.ord)
        ),
+       proceed AS (
+         SELECT $6::boolean OR NOT EXISTS (SELECT 1 FROM unrouted) AS ok
+       ),
+       ${accepted ? `${accepted},` : ''}
        inserted AS (
          INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at)
          SELECT r.queue, i.message_id, i.routing_key, i.payload::json, i.headers, statement_timestamp(),
                 statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0)
            FROM routes r JOIN input i USING (ord)
-          WHERE $6::boolean OR NOT EXISTS (SELECT 1 FROM unrouted)
+          WHERE ${dedup ? 'r.ord IN (SELECT ord FROM accepted)' : '(SELECT ok FROM proceed)'}
           ORDER BY i.ord, r.queue
          RETURNING queue, visible_at
        ),
@@ -145,9 +170,18 @@ export class BrokerStatements {
        )
        SELECT (SELECT count(*) FROM inserted)::int AS copies,
               (SELECT count(*) FROM woken)::int AS notified,
-              coalesce((SELECT array_agg(ord::int ORDER BY ord) FROM unrouted), '{}') AS unrouted`,
-      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, allowPartial, this.channel],
+              coalesce((SELECT array_agg(ord::int ORDER BY ord) FROM unrouted), '{}') AS unrouted,
+              ${duplicates} AS duplicates`,
+      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, allowPartial, this.channel, ...(dedup ? [deduplicationWindowMs] : [])],
     );
+  }
+
+  /** Forgets message ids whose deduplication window is over. */
+  purgeExpiredDeduplication(): SqlStatement {
+    return {
+      text: `WITH gone AS (DELETE FROM ${this.s}.deduplication WHERE expires_at <= statement_timestamp() RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+      values: [],
+    };
   }
 
   /**

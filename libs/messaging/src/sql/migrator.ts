@@ -1,6 +1,7 @@
 import type { SqlClient } from '../broker/sql-executor.js';
 import { schemaIdent } from './identifiers.js';
 import * as m0001 from './migrations/0001_broker_schema.js';
+import * as m0002 from './migrations/0002_deduplication.js';
 
 interface Migration {
   version: number;
@@ -9,7 +10,7 @@ interface Migration {
 }
 
 /** Every migration, in order. Append only. */
-const MIGRATIONS: readonly Migration[] = [m0001];
+const MIGRATIONS: readonly Migration[] = [m0001, m0002];
 
 /** The newest schema version this code knows. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

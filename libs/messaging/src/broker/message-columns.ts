@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../errors.js';
+import type { PublishColumns } from '../sql/broker-statements.js';
+import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
+import { serializePayload } from '../validation/payload.js';
+import type { OutgoingMessage } from './message.js';
+
+const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Validates every message of a publish call before anything is written, and turns them into the parallel arrays
+ * the statements `unnest`. Throws the first problem found as a typed error.
+ */
+export function messageColumns(messages: readonly OutgoingMessage[], maxPayloadBytes: number): PublishColumns {
+  if (!Array.isArray(messages)) throw new InvalidArgumentError('publish expects a message or an array of messages', {});
+  const columns: PublishColumns = { messageIds: [], routingKeys: [], payloads: [], headers: [], delaysMs: [] };
+  for (const message of messages) {
+    if (message === null || typeof message !== 'object') throw new InvalidArgumentError('A message must be an object', {});
+    const { routingKey, payload, messageId = randomUUID(), headers = {}, delayMs } = message;
+    assertRoutingKey(routingKey);
+    assertMessageId(messageId);
+    assertHeaders(headers);
+    if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS)) {
+      throw new InvalidArgumentError(`delayMs must be an integer from 0 to ${MAX_DELAY_MS}, got ${String(delayMs)}`, { messageId });
+    }
+    columns.messageIds.push(messageId);
+    columns.routingKeys.push(routingKey);
+    columns.payloads.push(serializePayload(payload, maxPayloadBytes));
+    columns.headers.push(JSON.stringify(headers));
+    columns.delaysMs.push(delayMs ?? null);
+  }
+  return columns;
+}
+
+/** Splits columns into chunks of at most `size` messages, each with the offset of its first message. */
+export function chunkColumns<C extends PublishColumns>(columns: C, size: number): [number, C][] {
+  const parts: [number, C][] = [];
+  for (let offset = 0; offset < columns.messageIds.length; offset += size) {
+    const part = Object.fromEntries(Object.entries(columns).map(([key, values]) => [key, (values as unknown[]).slice(offset, offset + size)]));
+    parts.push([offset, part as unknown as C]);
+  }
+  return parts;
+}
