@@ -20,3 +20,7 @@ export { NoRequestHandlerError, PgClient, RequestTimeoutError, type PgClientOpti
 export { PgContext } from './transport/pg.context.js';
 export { PgServer, type PgServerOptions } from './transport/pg.server.js';
 export { PG_TRANSPORT, requestQueueName, type PgTransportStatus } from './transport/transport-id.js';
+export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type TransactionRunner } from './inbox/inbox.js';
+export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
+export { BROKER_MIGRATIONS, SERVICE_MIGRATIONS, type MigrationSet } from './sql/migrator.js';

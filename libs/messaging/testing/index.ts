@@ -1,5 +1,5 @@
 // Test helpers that users of the library get too.
 export { TsProcess } from './child-process.js';
 export { freePort, startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
-export { createTestBroker, testDatabaseUrl, uniqueSchemaName, type TestBroker } from './test-database.js';
+export { createTestBroker, createTestDatabase, testDatabaseUrl, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';

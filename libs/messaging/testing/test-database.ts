@@ -43,3 +43,38 @@ export async function createTestBroker(label: string, options: Omit<BrokerOption
     },
   };
 }
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Drops the database (closing its sessions first). */
+  drop(): Promise<void>;
+}
+
+/** A fresh database on the test server, e.g. a service's own database beside the broker's. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const base = testDatabaseUrl();
+  const name = uniqueSchemaName(label);
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}

@@ -69,12 +69,12 @@ export function toExecutor(transaction: Transaction): SqlExecutor {
   return pgExecutor(transaction as SqlClient);
 }
 
-/** Runs `work` in a transaction on a connection of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function inTransaction<T>(pool: pg.Pool, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+/** Runs `work` in a transaction on a client of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function inClientTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await work(pgExecutor(client));
+    const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -83,6 +83,11 @@ export async function inTransaction<T>(pool: pg.Pool, work: (db: SqlExecutor) =>
   } finally {
     client.release();
   }
+}
+
+/** Runs `work` in a transaction on a connection of `pool`, through an executor. */
+export function inTransaction<T>(pool: pg.Pool, work: (db: SqlExecutor) => Promise<T>): Promise<T> {
+  return inClientTransaction(pool, (client) => work(pgExecutor(client)));
 }
 
 /** Runs `work` so that it writes all or nothing inside the caller's transaction. */

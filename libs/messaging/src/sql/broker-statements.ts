@@ -1,5 +1,5 @@
 import type { SqlStatement } from '../broker/sql-executor.js';
-import { schemaIdent, wakeUpChannel } from './identifiers.js';
+import { schemaIdent, channelName } from './identifiers.js';
 
 /** The columns a consumer receives for a claimed message. */
 const DELIVERY_COLUMNS = `m.id, m.queue, m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.attempts,
@@ -20,7 +20,7 @@ export class BrokerStatements {
 
   constructor(schema: string) {
     this.s = schemaIdent(schema);
-    this.channel = wakeUpChannel(schema);
+    this.channel = channelName(schema, 'wake_up');
     this.prefix = `pgm:${schema}:`;
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { assertSchemaName } from '../validation/names.js';
 
 /** Quotes an identifier for SQL text. Callers pass only names that were validated first (see validation/names). */
@@ -11,8 +12,12 @@ export function schemaIdent(schema: string): string {
   return quoteIdent(schema);
 }
 
-/** The LISTEN/NOTIFY channel of a schema: one channel, the payload names the queue that has new messages. */
-export function wakeUpChannel(schema: string): string {
+/**
+ * A LISTEN/NOTIFY channel of a schema, e.g. `messaging.wake_up` (the payload names the queue with new messages).
+ * Channel names are limited to 63 bytes: a long schema name is replaced by a hash of it.
+ */
+export function channelName(schema: string, purpose: 'wake_up' | 'outbox'): string {
   assertSchemaName(schema);
-  return `${schema}.wake_up`;
+  const readable = `${schema}.${purpose}`;
+  return readable.length <= 63 ? readable : `pgm_${createHash('sha256').update(schema).digest('hex').slice(0, 32)}.${purpose}`;
 }

@@ -1,7 +1,8 @@
 import type { SqlClient } from '../broker/sql-executor.js';
-import { schemaIdent } from './identifiers.js';
-import * as m0001 from './migrations/0001_broker_schema.js';
-import * as m0002 from './migrations/0002_deduplication.js';
+import { quoteIdent, schemaIdent } from './identifiers.js';
+import * as broker0001 from './migrations/0001_broker_schema.js';
+import * as broker0002 from './migrations/0002_deduplication.js';
+import * as service0001 from './migrations/service/0001_outbox_inbox.js';
 
 interface Migration {
   version: number;
@@ -9,36 +10,48 @@ interface Migration {
   up(schema: string): string;
 }
 
-/** Every migration, in order. Append only. */
-const MIGRATIONS: readonly Migration[] = [m0001, m0002];
+/** A numbered, append-only list of migrations and the table in the schema that records which ran. */
+export interface MigrationSet {
+  name: string;
+  table: string;
+  migrations: readonly Migration[];
+}
 
-/** The newest schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+/** The broker's tables: queues, bindings, messages (in the broker's database). */
+export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002] };
+
+/** A service's own tables: outbox and inbox (in the service's database; may share a schema with the broker). */
+export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001] };
+
+/** The newest broker schema version this code knows. */
+export const LATEST_SCHEMA_VERSION = BROKER_MIGRATIONS.migrations[BROKER_MIGRATIONS.migrations.length - 1].version;
 
 /**
- * Brings the broker schema up to date in one transaction. A transaction-scoped advisory lock keyed by the schema name
- * serialises concurrent migrators (two processes booting at once): the second waits, then finds nothing to do.
- * Returns the versions it applied.
+ * Brings a schema up to date with a migration set, in one transaction. A transaction-scoped advisory lock keyed by
+ * the schema and set serialises concurrent migrators (two processes booting at once): the second waits, then
+ * finds nothing to do. Returns the versions it applied.
  */
-export async function migrate(client: SqlClient, schema: string): Promise<number[]> {
+export async function migrate(client: SqlClient, schema: string, set: MigrationSet = BROKER_MIGRATIONS): Promise<number[]> {
   const s = schemaIdent(schema);
+  const table = `${s}.${quoteIdent(set.table)}`;
+  const latest = set.migrations[set.migrations.length - 1].version;
   const applied: number[] = [];
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('pg-messaging migrate ' || $1, 0))`, [schema]);
+    await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('pg-messaging migrate ' || $1 || ' ' || $2, 0))`, [schema, set.name]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.schema_migrations`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
     const done = new Set(rows.map((row) => row.version));
     const newest = Math.max(0, ...done);
-    if (newest > LATEST_SCHEMA_VERSION) {
-      throw new Error(`Schema ${schema} is at version ${newest}, newer than this library knows (${LATEST_SCHEMA_VERSION}); upgrade the library`);
+    if (newest > latest) {
+      throw new Error(`Schema ${schema} is at ${set.name} version ${newest}, newer than this library knows (${latest}); upgrade the library`);
     }
-    for (const migration of MIGRATIONS) {
+    for (const migration of set.migrations) {
       if (done.has(migration.version)) continue;
       await client.query(migration.up(s));
-      await client.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
       applied.push(migration.version);
     }
     await client.query('COMMIT');

@@ -1,0 +1,174 @@
+import pg from 'pg';
+import type { Broker } from '../broker/broker.js';
+import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
+import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { WakeUpListener } from '../broker/wake-up-listener.js';
+import { InvalidArgumentError } from '../errors.js';
+import { errorText } from '../broker/settler.js';
+import { ServiceStatements, type OutboxRow } from '../sql/service-statements.js';
+import { untraced } from '../telemetry/messaging-spans.js';
+
+export interface OutboxRelayOptions {
+  /** The service's database (where the outbox is): a pool, or a URL. */
+  database: pg.Pool | string;
+  /** Schema of the outbox. Default 'messaging'. */
+  schema?: string;
+  /** The broker to move messages to (it may live in another database). */
+  broker: Broker;
+  /** Rows per round. Default 200. */
+  batchSize?: number;
+  /** Poll this often while idle, in ms; NOTIFY wakes it sooner. Default 1,000. */
+  pollIntervalMs?: number;
+  /** Wake up on NOTIFY from outbox writes. Default true. */
+  listen?: boolean;
+  /**
+   * How long the broker remembers a relayed message id to drop a resend, in ms. Must exceed the time between a
+   * relay crash after sending and the resend. Default 1 hour.
+   */
+  deduplicationWindowMs?: number;
+  logger?: BrokerLogger;
+  /** Test seam: runs after the broker accepted a batch, before the outbox rows are deleted. */
+  afterSend?: (messageIds: string[]) => void | Promise<void>;
+}
+
+/**
+ * Moves outbox rows to the broker. Each round is one transaction on the service database: lock due rows with
+ * SKIP LOCKED (several relays share the work), publish them to the broker with a deduplication window, delete
+ * them, commit. A crash after the broker accepted a batch and before the commit leaves the rows, so they are
+ * sent again, and the broker drops them as duplicates: consumers see each message once.
+ */
+export class OutboxRelay {
+  private readonly pool: pg.Pool;
+  private readonly ownsPool: boolean;
+  private readonly sql: ServiceStatements;
+  private readonly listener: WakeUpListener | null;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly deduplicationWindowMs: number;
+  private readonly logger: BrokerLogger;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private wakeRequested = false;
+  private signal: (() => void) | null = null;
+  private lastPurge = 0;
+  /** Messages handed to the broker so far. */
+  relayed = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.ownsPool = typeof options.database === 'string';
+    this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: 2 }) : options.database;
+    const schema = options.schema ?? 'messaging';
+    this.sql = new ServiceStatements(schema);
+    this.logger = options.logger ?? consoleLogger;
+    this.batchSize = options.batchSize ?? 200;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.deduplicationWindowMs = options.deduplicationWindowMs ?? 60 * 60 * 1000;
+    for (const [name, value, max] of [
+      ['batchSize', this.batchSize, 5000],
+      ['pollIntervalMs', this.pollIntervalMs, 86_400_000],
+      ['deduplicationWindowMs', this.deduplicationWindowMs, 7 * 86_400_000],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${value}`, {});
+    }
+    this.listener = options.listen === false ? null : new WakeUpListener(this.pool.options as pg.ClientConfig, this.sql.outboxChannel, this.logger);
+  }
+
+  /** Starts relaying; resolves once it listens for outbox writes. */
+  async start(): Promise<this> {
+    if (this.loop) return this;
+    await this.listener?.subscribe('outbox', () => this.wake());
+    this.loop = untraced(() => this.run());
+    return this;
+  }
+
+  /** Stops after the round in progress. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.notify();
+    await this.loop;
+    await this.listener?.close();
+    if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Runs one round: relays up to batchSize rows; returns how many left the outbox. */
+  relayOnce(): Promise<number> {
+    return untraced(() => inTransaction(this.pool, (db) => this.relayBatch(db)));
+  }
+
+  wake(): void {
+    this.wakeRequested = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const signal = this.signal;
+    this.signal = null;
+    signal?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      this.wakeRequested = false;
+      let moved = 0;
+      try {
+        moved = await this.relayOnce();
+        failures = 0;
+        await this.purgeDeduplicationNowAndThen();
+      } catch (error) {
+        failures++;
+        this.logger.error(`Outbox relay round failed (${failures} in a row)`, error);
+      }
+      if (this.stopping) break;
+      if (moved >= this.batchSize && failures === 0) continue;
+      if (this.wakeRequested && failures === 0) continue;
+      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : this.pollIntervalMs;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.notify(), delay);
+        this.signal = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async relayBatch(db: SqlExecutor): Promise<number> {
+    const rows = await db.run<OutboxRow>(this.sql.claimOutbox(this.batchSize));
+    if (rows.length === 0) return 0;
+    let result;
+    try {
+      result = await this.options.broker.publish(
+        rows.map((row) => ({
+          messageId: row.message_id,
+          routingKey: row.routing_key,
+          payload: row.payload,
+          headers: row.headers,
+          ...(row.delay_ms === null ? {} : { delayMs: row.delay_ms }),
+        })),
+        { mandatory: 'report', deduplicationWindowMs: this.deduplicationWindowMs },
+      );
+    } catch (error) {
+      // The broker refused the whole batch (it is down, or a message is invalid there): back off all of it.
+      await db.run(this.sql.deferOutbox(rows.map((r) => r.id), errorText(error) ?? 'publish failed'));
+      throw error;
+    }
+    await this.options.afterSend?.(rows.map((r) => r.message_id));
+    const unroutable = new Set(result.unroutable);
+    const refused = rows.filter((r) => unroutable.has(r.message_id));
+    const sent = rows.filter((r) => !unroutable.has(r.message_id));
+    if (refused.length > 0) {
+      this.logger.warn(`Outbox: ${refused.length} message(s) match no binding; retrying later: ${[...unroutable].join(', ')}`);
+      await db.run(this.sql.deferOutbox(refused.map((r) => r.id), 'no queue is bound to the routing key'));
+    }
+    if (sent.length > 0) await db.run(this.sql.deleteOutbox(sent.map((r) => r.id)));
+    this.relayed += sent.length;
+    return sent.length;
+  }
+
+  private async purgeDeduplicationNowAndThen(): Promise<void> {
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.options.broker.purgeExpiredDeduplication();
+  }
+}

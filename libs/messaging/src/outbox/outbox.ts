@@ -1,0 +1,69 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { OutgoingMessage } from '../broker/message.js';
+import { chunkColumns, messageColumns } from '../broker/message-columns.js';
+import { MAX_PUBLISH_BATCH } from '../broker/publisher.js';
+import { toExecutor, withSavepoint, type Transaction } from '../broker/sql-executor.js';
+import { ServiceStatements, type OutboxColumns } from '../sql/service-statements.js';
+import { withSendSpan } from '../telemetry/messaging-spans.js';
+import { assertRoutingKey } from '../validation/names.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
+
+/** A message for the outbox: a broker message, plus an optional key whose messages the relay sends in order. */
+export interface OutboxMessage<T = unknown> extends OutgoingMessage<T> {
+  /** Messages with the same key reach the broker in the order they were written (e.g. the order id). */
+  orderingKey?: string;
+}
+
+export interface OutboxOptions {
+  /** Schema of the service's outbox and inbox tables (migrate it with migrateServiceSchema). Default 'messaging'. */
+  schema?: string;
+  /** Largest payload, in bytes of UTF-8 JSON. Default 262,144. */
+  maxPayloadBytes?: number;
+}
+
+/**
+ * The transactional outbox: `publish` writes messages into the service's own database inside the caller's business
+ * transaction, so they exist exactly when the business data does. An OutboxRelay moves them to the broker.
+ */
+export class Outbox {
+  readonly schema: string;
+  private readonly sql: ServiceStatements;
+  private readonly maxPayloadBytes: number;
+
+  constructor(options: OutboxOptions = {}) {
+    this.schema = options.schema ?? 'messaging';
+    this.sql = new ServiceStatements(this.schema);
+    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  }
+
+  /** Writes the messages in `transaction` (a pg client after BEGIN, or a TypeORM EntityManager / QueryRunner). */
+  async publish(messages: OutboxMessage | readonly OutboxMessage[], options: { transaction: Transaction }): Promise<{ messageIds: string[] }> {
+    if (!options?.transaction) throw new InvalidArgumentError('Outbox.publish needs the business transaction: { transaction }', {});
+    const batch = Array.isArray(messages) ? messages : [messages as OutboxMessage];
+    // The producer span is the business transaction's: its context is stored with the message and travels on.
+    return withSendSpan(batch, undefined, async (stamped) => {
+      const columns: OutboxColumns = {
+        ...messageColumns(stamped, this.maxPayloadBytes),
+        orderingKeys: stamped.map((m) => orderingKeyOf(m as OutboxMessage)),
+      };
+      const db = toExecutor(options.transaction);
+      const chunks = chunkColumns(columns, MAX_PUBLISH_BATCH);
+      const write = async () => {
+        for (const [, part] of chunks) await db.run(this.sql.insertOutbox(part));
+      };
+      if (chunks.length === 1) await write();
+      else await withSavepoint(db, write);
+      return { messageIds: columns.messageIds };
+    });
+  }
+}
+
+function orderingKeyOf(message: OutboxMessage): string | null {
+  if (message.orderingKey === undefined) return null;
+  try {
+    assertRoutingKey(message.orderingKey);
+  } catch {
+    throw new InvalidArgumentError(`Invalid orderingKey ${JSON.stringify(message.orderingKey)}: use up to 255 letters, digits, '.', '_', '-' or ':'`, {});
+  }
+  return message.orderingKey;
+}

@@ -1,0 +1,104 @@
+import type { SqlStatement } from '../broker/sql-executor.js';
+import { schemaIdent, channelName } from './identifiers.js';
+import type { PublishColumns } from './broker-statements.js';
+
+export interface OutboxColumns extends PublishColumns {
+  orderingKeys: (string | null)[];
+}
+
+export interface OutboxRow {
+  id: string;
+  message_id: string;
+  routing_key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+  delay_ms: number | null;
+  ordering_key: string | null;
+  attempts: number;
+}
+
+/** The outbox and inbox statements of a service schema. */
+export class ServiceStatements {
+  private readonly s: string;
+  /** Relays LISTEN here; an outbox insert notifies it when its transaction commits. */
+  readonly outboxChannel: string;
+
+  constructor(schema: string) {
+    this.s = schemaIdent(schema);
+    this.outboxChannel = channelName(schema, 'outbox');
+  }
+
+  insertOutbox(batch: OutboxColumns): SqlStatement {
+    return {
+      text: `WITH inserted AS (
+               INSERT INTO ${this.s}.outbox (message_id, routing_key, payload, headers, delay_ms, ordering_key)
+               SELECT i.message_id, i.routing_key, i.payload::json, i.headers, i.delay_ms, i.ordering_key
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::text[]) WITH ORDINALITY
+                      AS i(message_id, routing_key, payload, headers, delay_ms, ordering_key, ord)
+                ORDER BY i.ord
+               RETURNING 1
+             )
+             SELECT (SELECT count(*) FROM inserted)::int AS n, pg_notify($7, 'outbox') AS notified`,
+      values: [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, batch.orderingKeys, this.outboxChannel],
+    };
+  }
+
+  /**
+   * Locks up to `limit` rows that are due, for this relay's transaction. A row with an ordering key waits while an
+   * older row of its key exists (in flight with another relay or backing off), so each key is sent in order.
+   */
+  claimOutbox(limit: number): SqlStatement {
+    return {
+      text: `SELECT o.id, o.message_id, o.routing_key, o.payload, o.headers, o.delay_ms, o.ordering_key, o.attempts
+               FROM ${this.s}.outbox o
+              WHERE o.available_at <= statement_timestamp()
+                AND (o.ordering_key IS NULL
+                     OR NOT EXISTS (SELECT 1 FROM ${this.s}.outbox p WHERE p.ordering_key = o.ordering_key AND p.id < o.id))
+              ORDER BY o.id
+              LIMIT $1
+                FOR UPDATE SKIP LOCKED`,
+      values: [limit],
+    };
+  }
+
+  /** Deletes rows the broker accepted (this transaction holds their locks). */
+  deleteOutbox(ids: string[]): SqlStatement {
+    return { text: `DELETE FROM ${this.s}.outbox WHERE id = ANY($1::bigint[]) RETURNING id`, values: [ids] };
+  }
+
+  /** Backs off rows the broker refused: 1 s doubling per attempt, at most 5 min. */
+  deferOutbox(ids: string[], error: string): SqlStatement {
+    return {
+      text: `UPDATE ${this.s}.outbox
+                SET attempts = attempts + 1,
+                    last_error = left($2, 4096),
+                    available_at = statement_timestamp() + make_interval(secs => least(300, power(2, least(attempts, 10))))
+              WHERE id = ANY($1::bigint[]) AND available_at <= statement_timestamp()
+             RETURNING id`,
+      values: [ids, error],
+    };
+  }
+
+  countOutbox(): SqlStatement {
+    return { text: `SELECT count(*)::int AS n FROM ${this.s}.outbox`, values: [] };
+  }
+
+  /** Records that `consumer` processed `messageId`; returns no row when it already had. */
+  insertInbox(consumer: string, messageId: string): SqlStatement {
+    return {
+      text: `INSERT INTO ${this.s}.inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT (consumer, message_id) DO NOTHING RETURNING 1 AS fresh`,
+      values: [consumer, messageId],
+    };
+  }
+
+  /** Deletes inbox rows older than the retention. */
+  purgeInbox(retentionMs: number): SqlStatement {
+    return {
+      text: `WITH gone AS (
+               DELETE FROM ${this.s}.inbox WHERE processed_at < statement_timestamp() - make_interval(secs => $1::bigint / 1000.0) RETURNING 1
+             )
+             SELECT count(*)::int AS n FROM gone`,
+      values: [retentionMs],
+    };
+  }
+}
