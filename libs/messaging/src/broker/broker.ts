@@ -5,6 +5,7 @@ import { migrate } from '../sql/migrator.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { Topology, type QueueInfo } from '../topology/topology.js';
 import { assertQueueName } from '../validation/names.js';
+import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
 import { BROKER_DEFAULTS, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
 import { Consumer, type ConsumerOptions, type MessageHandler } from './consumer.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
@@ -31,12 +32,6 @@ export interface QueueStats {
   leased: number;
   /** Lease ran out; claimable again. */
   leaseExpired: number;
-}
-
-function assertLimit(name: string, value: number, min: number, max: number): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name });
-  }
 }
 
 /**

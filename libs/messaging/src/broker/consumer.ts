@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
@@ -55,12 +55,7 @@ const MAX_UNWRITTEN_SETTLES = 10_000;
 
 const DEFAULTS = { concurrency: 10, maxClaimBatch: 500, pollIntervalMs: 1_000, listen: true, shutdownGraceMs: 10_000 };
 
-function positiveInteger(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${String(value)}`, { option: name });
-  }
-  return value;
-}
+const positiveInteger = (name: string, value: number, max: number) => assertIntegerInRange(name, value, 1, max);
 
 /**
  * Claims batches from one queue and runs the handler on each message, `concurrency` at a time. Success acks, an

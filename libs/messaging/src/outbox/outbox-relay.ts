@@ -3,7 +3,7 @@ import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
 import { WakeUpListener } from '../broker/wake-up-listener.js';
-import { InvalidArgumentError } from '../errors.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 import { errorText } from '../broker/settler.js';
 import { ServiceStatements, type OutboxRow } from '../sql/service-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
@@ -63,13 +63,9 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.deduplicationWindowMs = options.deduplicationWindowMs ?? 60 * 60 * 1000;
-    for (const [name, value, max] of [
-      ['batchSize', this.batchSize, 5000],
-      ['pollIntervalMs', this.pollIntervalMs, 86_400_000],
-      ['deduplicationWindowMs', this.deduplicationWindowMs, 7 * 86_400_000],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`${name} must be an integer from 1 to ${max}, got ${value}`, {});
-    }
+    assertIntegerInRange('batchSize', this.batchSize, 1, 5000);
+    assertIntegerInRange('pollIntervalMs', this.pollIntervalMs, 1, 86_400_000);
+    assertIntegerInRange('deduplicationWindowMs', this.deduplicationWindowMs, 1, 7 * 86_400_000);
     this.listener = options.listen === false ? null : new WakeUpListener(this.pool.options as pg.ClientConfig, this.sql.outboxChannel, this.logger);
   }
 

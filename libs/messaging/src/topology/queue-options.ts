@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { QueueRowInput } from '../sql/broker-statements.js';
 import { assertQueueName } from '../validation/names.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 
 /** Options of a queue, stored with it; every consumer of the queue obeys them. */
 export interface QueueOptions {
@@ -36,12 +37,6 @@ const TWELVE_HOURS_MS = 12 * 60 * 60 * 1000;
 /** The suffix of the dead-letter queue declared by default. */
 export const DEAD_LETTER_SUFFIX = '.dlq';
 
-function assertInteger(name: string, value: unknown, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`, { option: name, value });
-  }
-}
-
 /** Validates the options given and fills in the defaults. */
 export function resolveQueueOptions(name: string, options: QueueOptions = {}): ResolvedQueueOptions {
   assertQueueName(name);
@@ -54,10 +49,10 @@ export function resolveQueueOptions(name: string, options: QueueOptions = {}): R
     deadLetterQueue: `${name}${DEAD_LETTER_SUFFIX}`,
     ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
   };
-  assertInteger('leaseMs', resolved.leaseMs, 1, TWELVE_HOURS_MS);
-  assertInteger('maxAttempts', resolved.maxAttempts, 1, 1000);
-  assertInteger('retryBaseMs', resolved.retryBaseMs, 0, TWELVE_HOURS_MS);
-  assertInteger('retryMaxMs', resolved.retryMaxMs, resolved.retryBaseMs, TWELVE_HOURS_MS);
+  assertIntegerInRange('leaseMs', resolved.leaseMs, 1, TWELVE_HOURS_MS);
+  assertIntegerInRange('maxAttempts', resolved.maxAttempts, 1, 1000);
+  assertIntegerInRange('retryBaseMs', resolved.retryBaseMs, 0, TWELVE_HOURS_MS);
+  assertIntegerInRange('retryMaxMs', resolved.retryMaxMs, resolved.retryBaseMs, TWELVE_HOURS_MS);
   if (typeof resolved.retryJitter !== 'number' || !(resolved.retryJitter >= 0 && resolved.retryJitter <= 1)) {
     throw new InvalidArgumentError(`retryJitter must be a number from 0 to 1, got ${String(resolved.retryJitter)}`, { option: 'retryJitter' });
   }

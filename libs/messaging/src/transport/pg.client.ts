@@ -4,7 +4,8 @@ import { Broker } from '../broker/broker.js';
 import type { BrokerOptions } from '../broker/broker-options.js';
 import type { Consumer } from '../broker/consumer.js';
 import type { PublishOptions } from '../broker/publisher.js';
-import { InvalidArgumentError, MessagingError, QueueNotFoundError } from '../errors.js';
+import { MessagingError, QueueNotFoundError } from '../errors.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './transport-id.js';
 
 export interface PgClientOptions {
@@ -42,10 +43,7 @@ export class PgClient extends ClientProxy {
 
   constructor(private readonly options: PgClientOptions = {}) {
     super();
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    if (!Number.isInteger(this.requestTimeoutMs) || this.requestTimeoutMs < 1) {
-      throw new InvalidArgumentError(`requestTimeoutMs must be a positive integer, got ${String(options.requestTimeoutMs)}`, {});
-    }
+    this.requestTimeoutMs = assertIntegerInRange('requestTimeoutMs', options.requestTimeoutMs ?? 30_000, 1, 24 * 60 * 60 * 1000);
     this.initializeSerializer({});
     this.initializeDeserializer({});
   }
