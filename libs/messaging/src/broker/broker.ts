@@ -7,7 +7,7 @@ import { Topology, type QueueInfo } from '../topology/topology.js';
 import { assertQueueName } from '../validation/names.js';
 import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
 import { BROKER_DEFAULTS, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
-import { Consumer, type ConsumerOptions, type MessageHandler } from './consumer.js';
+import { Consumer, type ClaimedBatch, type ConsumerOptions, type MessageHandler } from './consumer.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
@@ -75,6 +75,10 @@ export class Broker {
         connectionString: options.connectionString ?? process.env.DATABASE_URL,
         max: options.poolSize ?? BROKER_DEFAULTS.poolSize,
         application_name: options.applicationName ?? BROKER_DEFAULTS.applicationName,
+        // Every broker statement has a plan that is good for any parameters (literal claim sizes, index-ordered
+        // reads), so reuse plans instead of re-planning each call: a single publish spent 157 µs planning against
+        // 57-114 µs executing, a claim 1.3 ms planning against 3.1 ms executing.
+        options: '-c plan_cache_mode=force_generic_plan',
       });
     if (ownsPool) pool.on('error', (error) => (options.logger ?? consoleLogger).warn('Idle database connection failed', error));
     const broker = new Broker(pool, ownsPool, options);
@@ -141,13 +145,23 @@ export class Broker {
 
   /** Claims up to `limit` messages under a fresh lease each (one round trip). */
   async claim<T = unknown>(queue: string, options: ClaimOptions = {}): Promise<Delivery<T>[]> {
-    this.open();
-    assertQueueName(queue);
     const limit = options.limit ?? 1;
     assertLimit('limit', limit, 1, 5000);
-    if (options.leaseMs !== undefined) assertLimit('leaseMs', options.leaseMs, 1, 12 * 60 * 60 * 1000);
-    const rows = await this.db.run<DeliveryRow>(this.sql.claim(queue, limit, options.leaseMs ?? null));
-    return rows.map((row) => toDelivery<T>(row));
+    const batch = await this.claimBatch(queue, limit, options.leaseMs, null);
+    return batch.deliveries as Delivery<T>[];
+  }
+
+  /** @internal The consumer's claim: also starts at a cursor and reports where the batch ended. */
+  private async claimBatch(queue: string, limit: number, leaseMs: number | undefined, afterMs: number | null): Promise<ClaimedBatch> {
+    this.open();
+    assertQueueName(queue);
+    if (leaseMs !== undefined) assertLimit('leaseMs', leaseMs, 1, 12 * 60 * 60 * 1000);
+    const rows = await this.db.run<DeliveryRow & { cursor_ms: number; lease_ms: number }>(this.sql.claim(queue, limit, leaseMs ?? null, afterMs));
+    return {
+      deliveries: rows.map((row) => toDelivery(row)),
+      cursorMs: rows.length > 0 ? Math.max(...rows.map((r) => r.cursor_ms)) : null,
+      leaseMs: rows[0]?.lease_ms ?? leaseMs ?? 0,
+    };
   }
 
   /** Acks one delivery (joins a shared batch). Throws LeaseLostError if the lease is no longer this delivery's. */
@@ -191,7 +205,7 @@ export class Broker {
       queue,
       handler,
       {
-        claim: (q, limit, leaseMs) => this.claim(q, { limit, leaseMs }),
+        claim: (q, limit, leaseMs, afterMs) => this.claimBatch(q, limit, leaseMs, afterMs),
         settler: this.settler,
         subscribe: (q, wakeUp) => this.listener.subscribe(q, wakeUp),
         logger: this.logger,
@@ -218,7 +232,7 @@ export class Broker {
     return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
   }
 
-  /** Reads a queue's messages without claiming them (oldest first), e.g. to inspect a dead-letter queue. */
+  /** Reads a queue's messages without claiming them, in delivery order, e.g. to inspect a dead-letter queue. */
   async browse<T = unknown>(queue: string, options: { limit?: number } = {}): Promise<Delivery<T>[]> {
     assertQueueName(queue);
     const limit = options.limit ?? 100;

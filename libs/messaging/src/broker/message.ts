@@ -51,10 +51,11 @@ export interface DeliveryRow {
   routing_key: string;
   payload: unknown;
   headers: Record<string, string>;
-  published_at: Date;
+  /** A Date, or epoch ms (the claim returns numbers: cheaper to parse). */
+  published_at: Date | number;
   attempts: number;
   lease_token: string | null;
-  lease_expires_at: Date;
+  lease_expires_at: Date | number;
   last_error: string | null;
   deaths: DeathRecord[] | null;
 }
@@ -67,10 +68,10 @@ export function toDelivery<T>(row: DeliveryRow): Delivery<T> {
     routingKey: row.routing_key,
     payload: row.payload as T,
     headers: row.headers,
-    publishedAt: row.published_at,
+    publishedAt: row.published_at instanceof Date ? row.published_at : new Date(row.published_at),
     attempt: row.attempts,
     leaseToken: row.lease_token ?? '',
-    leaseExpiresAt: row.lease_expires_at,
+    leaseExpiresAt: row.lease_expires_at instanceof Date ? row.lease_expires_at : new Date(row.lease_expires_at),
     lastError: row.last_error,
     deaths: row.deaths ?? [],
   };
