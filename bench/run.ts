@@ -25,14 +25,14 @@ const LIBRARY_CASES: LibraryCase[] = [
       repetitions: (plan) => plan.repetitions,
     }),
   ),
-  // Ours with the library's default prefetch (= concurrency), to show what the buffer is worth.
+  // Ours with the library's default prefetch (4 × concurrency), to show what the buffer is worth.
   drainCase({
     id: 'drain-c10-default-prefetch',
     size: (plan) => ({ messages: plan.backlog, concurrency: 10 }),
     repetitions: (plan) => plan.repetitions,
     systems: ['ours'],
     localQueue: (concurrency) => concurrency,
-    label: ', default prefetch (= concurrency)',
+    label: ', default prefetch (4 × concurrency)',
   }),
   latencyCase,
   fanOutCase,

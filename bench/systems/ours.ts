@@ -10,7 +10,7 @@ export const OURS_FAN_OUT = 'publish(batch): one statement routes each message t
 
 /**
  * Our broker: batch publish is one statement per call; consumers claim in batches and ack in batches. `prefetch` is
- * the bench's local queue (500, the same buffer graphile-worker gets); the library's default (prefetch = concurrency)
+ * the bench's local queue (500, the same buffer graphile-worker gets); the library's default (prefetch = 4 × concurrency)
  * is measured as a variant of the c10 drain.
  */
 export class OursSystem implements BenchSystem {
