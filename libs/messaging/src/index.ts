@@ -24,3 +24,5 @@ export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type Tra
 export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
 export { BROKER_MIGRATIONS, SERVICE_MIGRATIONS, type MigrationSet } from './sql/migrator.js';
+export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
+export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';

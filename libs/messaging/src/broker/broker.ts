@@ -241,6 +241,11 @@ export class Broker {
     return rows.map((row) => toDelivery<T>(row));
   }
 
+  /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
+  onWakeUp(payload: string, wakeUp: () => void): Promise<() => void> {
+    return this.open().listener.subscribe(payload, wakeUp);
+  }
+
   /** The backend pid of the LISTEN session, once a consumer listens (for diagnostics and fault-injection tests). */
   get listenerBackendPid(): number | undefined {
     return this.listener.backendPid;

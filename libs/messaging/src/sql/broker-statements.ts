@@ -5,6 +5,9 @@ import { schemaIdent, channelName } from './identifiers.js';
 const DELIVERY_COLUMNS = `m.id, m.queue, m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.attempts,
        m.lease_token, m.visible_at AS lease_expires_at, m.last_error, m.deaths`;
 
+/** The wake-up payload that announces dead-letter events (no queue name can start with '#'). */
+export const DEAD_LETTER_WAKE_UP = '#dead-letters';
+
 /** Claim sizes with a statement of their own (a request is rounded down to one of them). */
 export const CLAIM_SIZES = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] as const;
 
@@ -289,6 +292,13 @@ export class BrokerStatements {
                                        coalesce(e.last_error, 'the consumer stopped (lease expired) during its last attempt'))
            FROM exhausted e WHERE e.dead_letter_queue IS NOT NULL
          RETURNING pg_notify($3, queue)
+       ),
+       recorded AS (
+         INSERT INTO ${this.s}.dead_letter_events (queue, dead_letter_queue, message_id, routing_key, reason, error)
+         SELECT $1, e.dead_letter_queue, e.message_id, e.routing_key, 'delivery_limit',
+                left(coalesce(e.last_error, 'the consumer stopped (lease expired) during its last attempt'), 4096)
+           FROM exhausted e
+         RETURNING pg_notify($3, '${DEAD_LETTER_WAKE_UP}')
        )
        SELECT * FROM claimed ORDER BY id`,
       [queue, leaseMs, this.channel, ...(afterMs === null ? [] : [afterMs])],
@@ -349,6 +359,13 @@ export class BrokerStatements {
                 ${this.s}.record_death(e.deaths, e.queue, CASE WHEN e.reject THEN 'rejected' ELSE 'delivery_limit' END, e.routing_key, e.error)
            FROM exhausted e WHERE e.dead_letter_queue IS NOT NULL
          RETURNING pg_notify($6, queue)
+       ),
+       recorded AS (
+         INSERT INTO ${this.s}.dead_letter_events (queue, dead_letter_queue, message_id, routing_key, reason, error)
+         SELECT e.queue, e.dead_letter_queue, e.message_id, e.routing_key,
+                CASE WHEN e.reject THEN 'rejected' ELSE 'delivery_limit' END, left(e.error, 4096)
+           FROM exhausted e
+         RETURNING pg_notify($6, '${DEAD_LETTER_WAKE_UP}')
        )
        SELECT id, outcome FROM retried
        UNION ALL
@@ -384,6 +401,23 @@ export class BrokerStatements {
        RETURNING m.id, pg_notify($4, m.queue)`,
       [ids, tokens, refunds, this.channel],
     );
+  }
+
+  // ---- dead-letter events -------------------------------------------------------------------------------------
+
+  /** Locks the oldest dead-letter events (at most 100) for the alerter's transaction. */
+  lockDeadLetterEvents(): SqlStatement {
+    return this.named(
+      'lock_dead_letter_events',
+      `SELECT id, queue, dead_letter_queue, message_id, routing_key, reason, error, occurred_at
+         FROM ${this.s}.dead_letter_events ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED`,
+      [],
+    );
+  }
+
+  /** Deletes events the alerter handled (its transaction holds their locks). */
+  deleteDeadLetterEvents(ids: string[]): SqlStatement {
+    return this.named('delete_dead_letter_events', `DELETE FROM ${this.s}.dead_letter_events WHERE id = ANY($1::bigint[]) RETURNING id`, [ids]);
   }
 
   // ---- inspection -----------------------------------------------------------------------------------------------

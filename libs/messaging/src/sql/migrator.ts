@@ -2,6 +2,7 @@ import type { SqlClient } from '../broker/sql-executor.js';
 import { quoteIdent, schemaIdent } from './identifiers.js';
 import * as broker0001 from './migrations/0001_broker_schema.js';
 import * as broker0002 from './migrations/0002_deduplication.js';
+import * as broker0003 from './migrations/0003_dead_letter_events.js';
 import * as service0001 from './migrations/service/0001_outbox_inbox.js';
 
 interface Migration {
@@ -18,7 +19,7 @@ export interface MigrationSet {
 }
 
 /** The broker's tables: queues, bindings, messages (in the broker's database). */
-export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002] };
+export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002, broker0003] };
 
 /** A service's own tables: outbox and inbox (in the service's database; may share a schema with the broker). */
 export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001] };

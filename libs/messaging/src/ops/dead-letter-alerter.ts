@@ -1,0 +1,209 @@
+import { Counter, register, type Registry } from 'prom-client';
+import type { Broker } from '../broker/broker.js';
+import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
+import { errorText } from '../broker/settler.js';
+import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../sql/broker-statements.js';
+import { untraced } from '../telemetry/messaging-spans.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
+import { AlertRateLimiter } from './alert-rate-limiter.js';
+
+/** The routing key of the event published for every dead letter. */
+export const DEAD_LETTERED_ROUTING_KEY = 'messaging.dead_lettered';
+
+/** What is known of a dead letter when it is alerted on (also the payload of the `messaging.dead_lettered` event). */
+export interface DeadLetterAlert {
+  queue: string;
+  deadLetterQueue: string | null;
+  messageId: string;
+  routingKey: string;
+  reason: string;
+  error: string | null;
+  occurredAt: string;
+}
+
+export interface DeadLetterAlerterOptions {
+  broker: Broker;
+  /** Slack-compatible incoming webhook (`{ "text": ... }` is POSTed). Default: none. */
+  webhookUrl?: string;
+  /** Alerts posted one by one per window; the rest go into one summary. Default 5. */
+  maxAlertsPerWindow?: number;
+  /** The rate-limit window, in ms. Default 60,000. */
+  windowMs?: number;
+  /** Publish a `messaging.dead_lettered` event per dead letter (for other services). Default true. */
+  publishEvents?: boolean;
+  /** prom-client registry for `messaging_dead_letters_total`. Default: prom-client's global registry. */
+  registry?: Registry;
+  /** Poll this often, in ms, besides the NOTIFY wake-ups. Default 1,000. */
+  pollIntervalMs?: number;
+  logger?: BrokerLogger;
+  /** Where the structured log line goes. Default: a JSON line on stderr. */
+  writeLogLine?: (line: string) => void;
+}
+
+interface EventRow {
+  id: string;
+  queue: string;
+  dead_letter_queue: string | null;
+  message_id: string;
+  routing_key: string;
+  reason: string;
+  error: string | null;
+  occurred_at: Date;
+}
+
+const counters = new WeakMap<Registry, Counter<'queue' | 'reason'>>();
+
+/**
+ * Raises an alert for every dead letter: a structured log line, a counter, a webhook post (rate-limited into
+ * summaries), and a `messaging.dead_lettered` event. It takes the dead-letter events the broker records in the
+ * same statement that moves a message, in a transaction that deletes them after the alert went out: a crash
+ * repeats an alert at worst, never loses one. Several alerters may run; each event is taken by one.
+ */
+export class DeadLetterAlerter {
+  private readonly sql: BrokerStatements;
+  private readonly limiter: AlertRateLimiter;
+  private readonly counter: Counter<'queue' | 'reason'>;
+  private readonly logger: BrokerLogger;
+  private readonly pollIntervalMs: number;
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private signal: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
+  /** Alerts raised so far (dead letters seen). */
+  alerted = 0;
+
+  constructor(private readonly options: DeadLetterAlerterOptions) {
+    this.sql = new BrokerStatements(options.broker.schema);
+    this.limiter = new AlertRateLimiter(
+      assertIntegerInRange('maxAlertsPerWindow', options.maxAlertsPerWindow ?? 5, 0, 10_000),
+      assertIntegerInRange('windowMs', options.windowMs ?? 60_000, 1, 86_400_000),
+    );
+    this.pollIntervalMs = assertIntegerInRange('pollIntervalMs', options.pollIntervalMs ?? 1_000, 1, 86_400_000);
+    this.logger = options.logger ?? consoleLogger;
+    this.counter = deadLetterCounter(options.registry);
+  }
+
+  async start(): Promise<this> {
+    if (this.loop) return this;
+    this.unsubscribe = await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.notify());
+    this.loop = untraced(() => this.run());
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.notify();
+    await this.loop;
+  }
+
+  /** Alerts on the dead letters recorded so far (up to 100); returns how many. */
+  alertOnce(): Promise<number> {
+    return untraced(() => inTransaction(this.options.broker.pool, (db) => this.alertBatch(db)));
+  }
+
+  private notify(): void {
+    const signal = this.signal;
+    this.signal = null;
+    signal?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let handled = 0;
+      try {
+        handled = await this.alertOnce();
+        await this.postSummaryIfDue();
+      } catch (error) {
+        this.logger.error('Dead-letter alerting failed; retrying', error);
+      }
+      if (this.stopping || handled >= 100) continue;
+      const wait = Math.max(1, Math.min(this.pollIntervalMs, this.limiter.windowEndsAt - Date.now()));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => this.notify(), wait);
+        this.signal = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async alertBatch(db: SqlExecutor): Promise<number> {
+    const rows = await db.run<EventRow>(this.sql.lockDeadLetterEvents());
+    for (const row of rows) await this.alert(toAlert(row));
+    if (rows.length > 0) await db.run(this.sql.deleteDeadLetterEvents(rows.map((r) => r.id)));
+    return rows.length;
+  }
+
+  private async alert(alert: DeadLetterAlert): Promise<void> {
+    const line = JSON.stringify({ level: 'error', event: 'dead_letter', time: new Date().toISOString(), ...alert });
+    (this.options.writeLogLine ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+    this.counter.inc({ queue: alert.queue, reason: alert.reason });
+    if (this.options.webhookUrl && this.limiter.admit(alert.queue)) {
+      await this.post({
+        text: `:rotating_light: Dead letter in ${alert.queue}: message ${alert.messageId} (${alert.routingKey}) ${alert.reason}` +
+          (alert.deadLetterQueue ? `, moved to ${alert.deadLetterQueue}` : ', dropped (no dead-letter queue)') +
+          (alert.error ? `\n> ${alert.error.split('\n')[0].slice(0, 300)}` : ''),
+      });
+    }
+    // No event about the events' own dead letters: that could loop.
+    if (this.options.publishEvents !== false && alert.routingKey !== DEAD_LETTERED_ROUTING_KEY) {
+      await this.options.broker.publish(
+        { routingKey: DEAD_LETTERED_ROUTING_KEY, payload: alert, messageId: `dead-letter-${alert.queue}-${alert.messageId}-${Date.parse(alert.occurredAt)}` },
+        // The id is fixed per event, so an alert repeated after a crash publishes its event once.
+        { mandatory: 'report', deduplicationWindowMs: 24 * 60 * 60 * 1000 },
+      );
+    }
+    this.alerted++;
+  }
+
+  private async postSummaryIfDue(): Promise<void> {
+    if (!this.options.webhookUrl) return;
+    const summary = this.limiter.takeSummary();
+    if (!summary) return;
+    const total = [...summary.values()].reduce((a, b) => a + b, 0);
+    const parts = [...summary.entries()].map(([queue, n]) => `${queue}: ${n}`).join(', ');
+    await this.post({ text: `:rotating_light: ${total} more dead letter(s) in the last window (${parts})` });
+  }
+
+  private async post(body: { text: string }): Promise<void> {
+    const response = await fetch(this.options.webhookUrl as string, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    }).catch((error: unknown) => {
+      throw new Error(`Alert webhook unreachable: ${errorText(error)}`);
+    });
+    if (!response.ok) throw new Error(`Alert webhook answered ${response.status}`);
+  }
+}
+
+function toAlert(row: EventRow): DeadLetterAlert {
+  return {
+    queue: row.queue,
+    deadLetterQueue: row.dead_letter_queue,
+    messageId: row.message_id,
+    routingKey: row.routing_key,
+    reason: row.reason,
+    error: row.error,
+    occurredAt: row.occurred_at.toISOString(),
+  };
+}
+
+/** One counter per registry (prom-client refuses a second metric of the same name). */
+function deadLetterCounter(registry: Registry = register): Counter<'queue' | 'reason'> {
+  let counter = counters.get(registry);
+  if (!counter) {
+    counter = new Counter({
+      name: 'messaging_dead_letters_total',
+      help: 'Messages that left their queue for good (dead-lettered or dropped), by queue and reason',
+      labelNames: ['queue', 'reason'],
+      registers: [registry],
+    });
+    counters.set(registry, counter);
+  }
+  return counter;
+}

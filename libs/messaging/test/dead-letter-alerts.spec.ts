@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import { Registry } from 'prom-client';
+import { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert } from '../src/index.js';
+import { createTestBroker, waitFor, type TestBroker } from '../testing/index.js';
+
+/** A real HTTP server standing in for Slack: records every JSON body posted to it. */
+async function webhookReceiver(): Promise<{ url: string; posts: { text: string }[]; close(): Promise<void> }> {
+  const posts: { text: string }[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      posts.push(JSON.parse(body));
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/hooks/alerts`, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('dead-letter alerts', () => {
+  let t: TestBroker;
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+
+  beforeAll(async () => {
+    t = await createTestBroker('alerts');
+    hook = await webhookReceiver();
+    await t.broker.declareQueue('payments', { maxAttempts: 1 });
+    await t.broker.bindQueue('payments', 'order.*');
+    await t.broker.declareQueue('ops.dead-letters');
+    await t.broker.bindQueue('ops.dead-letters', DEAD_LETTERED_ROUTING_KEY);
+  });
+  afterAll(async () => {
+    await hook.close();
+    await t.cleanup();
+  });
+
+  async function failOne(messageId: string): Promise<void> {
+    await t.broker.publish({ routingKey: 'order.created', payload: {}, messageId });
+    const [d] = await t.broker.claim('payments');
+    expect(await t.broker.nack(d, { error: new Error(`card declined for ${messageId}`) })).toBe('dead_lettered');
+  }
+
+  it('raises one alert per dead letter: a log line, a counter, one webhook post, and a messaging.dead_lettered event', async () => {
+    const registry = new Registry();
+    const lines: string[] = [];
+    const alerter = await new DeadLetterAlerter({
+      broker: t.broker,
+      webhookUrl: hook.url,
+      registry,
+      writeLogLine: (line) => lines.push(line),
+    }).start();
+    try {
+      await failOne('order-1');
+      await waitFor(() => hook.posts.length === 1, { what: 'the webhook post' });
+      expect(hook.posts[0].text).toContain('Dead letter in payments: message order-1 (order.created) delivery_limit, moved to payments.dlq');
+      expect(hook.posts[0].text).toContain('card declined for order-1');
+      expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', event: 'dead_letter', queue: 'payments', messageId: 'order-1', reason: 'delivery_limit' });
+      const metric = await registry.getSingleMetric('messaging_dead_letters_total')!.get();
+      expect(metric.values).toEqual([expect.objectContaining({ labels: { queue: 'payments', reason: 'delivery_limit' }, value: 1 })]);
+      const [event] = await waitFor(() => t.broker.claim<DeadLetterAlert>('ops.dead-letters'), { what: 'the event' });
+      expect(event.payload).toMatchObject({ queue: 'payments', deadLetterQueue: 'payments.dlq', messageId: 'order-1', reason: 'delivery_limit' });
+      await t.broker.ack(event);
+      // Handled once: nothing more arrives however often the alerter looks again.
+      expect(await alerter.alertOnce()).toBe(0);
+      expect(hook.posts).toHaveLength(1);
+    } finally {
+      await alerter.stop();
+    }
+  });
+
+  it('a storm of dead letters gives the first few alerts and then one summary, not a post per message', async () => {
+    hook.posts.length = 0;
+    const alerter = new DeadLetterAlerter({
+      broker: t.broker,
+      webhookUrl: hook.url,
+      registry: new Registry(),
+      maxAlertsPerWindow: 2,
+      windowMs: 300,
+      publishEvents: false,
+      writeLogLine: () => undefined,
+    });
+    for (let n = 0; n < 8; n++) await failOne(`storm-${n}`);
+    await alerter.start();
+    try {
+      await waitFor(() => hook.posts.length === 3, { what: 'two alerts and a summary' });
+      expect(hook.posts.slice(0, 2).map((p) => p.text)).toEqual([expect.stringContaining('storm-0'), expect.stringContaining('storm-1')]);
+      expect(hook.posts[2].text).toContain('6 more dead letter(s) in the last window (payments: 6)');
+      expect(alerter.alerted).toBe(8);
+    } finally {
+      await alerter.stop();
+    }
+  });
+});
