@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Broker, MessagingExceptionFilter, PgServer } from '@app/messaging';
+import type { OrderApiConfig } from './config.js';
+import { OrderApiModule } from './order-api.module.js';
+
+/** Largest request body, as JSON: beyond it the API answers 413. */
+export const MAX_BODY = '64kb';
+
+/** Builds the order API: HTTP, plus its consumer of payment results, sharing one broker. */
+export async function createOrderApi(config: OrderApiConfig, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(OrderApiModule.register(config), { bodyParser: false, ...options });
+  app.useBodyParser('json', { limit: MAX_BODY });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
+  const consumer = app.connectMicroservice({ strategy: new PgServer({ serviceName: 'orders', broker: app.get(Broker) }) });
+  consumer.useGlobalFilters(new MessagingExceptionFilter());
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  return app;
+}

@@ -1,0 +1,67 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEmail,
+  IsInt,
+  IsISO4217CurrencyCode,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+
+/** A price: a non-negative decimal, as a string ("12.50") or a number (12.5). Its decimals are checked per currency. */
+function IsPrice(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPrice',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) =>
+          (typeof value === 'string' && /^(0|[1-9]\d{0,11})(\.\d{1,4})?$/.test(value)) ||
+          (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1e12),
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be a decimal number of at least 0, as a string or a number`,
+      },
+    });
+}
+
+export class OrderItemDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'sku must be 1-64 letters, digits, ".", "_" or "-"' })
+  sku!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  quantity!: number;
+
+  @IsPrice()
+  unitPrice!: string | number;
+}
+
+export class CreateOrderDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'customerId must be 1-64 letters, digits, ".", "_", ":" or "-"' })
+  customerId!: string;
+
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+
+  @IsISO4217CurrencyCode()
+  currency!: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => OrderItemDto)
+  items!: OrderItemDto[];
+}

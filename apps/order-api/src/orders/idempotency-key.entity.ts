@@ -1,0 +1,21 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** The first response to a request with an Idempotency-Key, replayed for a repeat with the same body (Stripe's rule). */
+@Entity({ name: 'idempotency_keys' })
+export class IdempotencyKeyEntity {
+  @PrimaryColumn({ type: 'text' })
+  key!: string;
+
+  /** SHA-256 of the request body: a repeat with another body is refused (409). */
+  @Column({ name: 'request_hash', type: 'text' })
+  requestHash!: string;
+
+  @Column({ name: 'status_code', type: 'integer', nullable: true })
+  statusCode!: number | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  response!: unknown;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,1 @@
+export const ORDER_API_CONFIG = Symbol('ORDER_API_CONFIG');
