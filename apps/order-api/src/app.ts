@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Broker, MessagingExceptionFilter, PgServer } from '@app/messaging';
+import { connectPgServer } from '@app/messaging';
 import type { OrderApiConfig } from './config.js';
 import { OrderApiModule } from './order-api.module.js';
 
@@ -14,8 +14,7 @@ export async function createOrderApi(config: OrderApiConfig, options: { logger?:
   const app = await NestFactory.create<NestExpressApplication>(OrderApiModule.register(config), { bodyParser: false, ...options });
   app.useBodyParser('json', { limit: MAX_BODY });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
-  const consumer = app.connectMicroservice({ strategy: new PgServer({ serviceName: 'orders', broker: app.get(Broker) }) });
-  consumer.useGlobalFilters(new MessagingExceptionFilter());
+  connectPgServer(app, { serviceName: 'orders' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;

@@ -1,26 +1,23 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Inbox, MessagingModule, migrate, Outbox, SERVICE_MIGRATIONS } from '@app/messaging';
-import pg from 'pg';
+import {
+  Broker,
+  DeadLetterAlerter,
+  HealthController,
+  Inbox,
+  MessagingModule,
+  migrateDatabase,
+  Outbox,
+  OutboxRelay,
+  runWhileAppRuns,
+  SERVICE_MIGRATIONS,
+} from '@app/messaging';
 import { DataSource } from 'typeorm';
 import type { OrderApiConfig } from './config.js';
 import { ordersDataSourceOptions } from './database/data-source.js';
-import { BackgroundWorkers } from './outbox-relay.runner.js';
 import { OrdersController } from './orders/orders.controller.js';
 import { OrdersService } from './orders/orders.service.js';
 import { ORDERS_INBOX, PaymentEventsHandler } from './payments/payment-events.handler.js';
-import { ORDER_API_CONFIG } from './tokens.js';
-
-/** Migrates the service schema (outbox, inbox) of the orders database. */
-async function migrateServiceSchema(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await migrate(client, 'messaging', SERVICE_MIGRATIONS);
-  } finally {
-    await client.end();
-  }
-}
 
 @Module({})
 export class OrderApiModule {
@@ -31,18 +28,24 @@ export class OrderApiModule {
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
-            await migrateServiceSchema(config.ordersDatabaseUrl);
+            await migrateDatabase(config.ordersDatabaseUrl, 'messaging', SERVICE_MIGRATIONS);
             return { ...ordersDataSourceOptions(config.ordersDatabaseUrl), migrationsRun: true, retryAttempts: 3 };
           },
         }),
       ],
-      controllers: [OrdersController, PaymentEventsHandler],
+      controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [
-        { provide: ORDER_API_CONFIG, useValue: config },
         { provide: Outbox, useValue: new Outbox({ schema: 'messaging' }) },
         { provide: ORDERS_INBOX, inject: [DataSource], useFactory: (dataSource: DataSource) => new Inbox(dataSource) },
         OrdersService,
-        BackgroundWorkers,
+        // The outbox relay (orders database -> broker) and the dead-letter alerter run with the API; replicas share
+        // their work (SKIP LOCKED).
+        runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
+          new OutboxRelay({ database: config.ordersDatabaseUrl, schema: 'messaging', broker }).start(),
+        ),
+        runWhileAppRuns('dead-letter-alerter', [Broker], (broker: Broker) =>
+          new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl }).start(),
+        ),
       ],
     };
   }

@@ -23,6 +23,9 @@ export { PG_TRANSPORT, requestQueueName, type PgTransportStatus } from './transp
 export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type TransactionRunner } from './inbox/inbox.js';
 export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
-export { BROKER_MIGRATIONS, SERVICE_MIGRATIONS, type MigrationSet } from './sql/migrator.js';
+export { BROKER_MIGRATIONS, migrateDatabase, SERVICE_MIGRATIONS, type MigrationSet } from './sql/migrator.js';
 export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
+export { connectPgServer } from './nest/connect-pg-server.js';
+export { runWhileAppRuns } from './nest/background-task.js';
+export { HealthController } from './ops/health.controller.js';

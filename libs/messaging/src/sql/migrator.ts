@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { SqlClient } from '../broker/sql-executor.js';
 import { quoteIdent, schemaIdent } from './identifiers.js';
 import * as broker0001 from './migrations/0001_broker_schema.js';
@@ -61,4 +62,15 @@ export async function migrate(client: SqlClient, schema: string, set: MigrationS
     throw error;
   }
   return applied;
+}
+
+/** Migrates a schema of the database at `url` with its own short-lived connection. */
+export async function migrateDatabase(url: string, schema: string, set: MigrationSet = BROKER_MIGRATIONS): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await migrate(client, schema, set);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,1 +1,0 @@
-export const ORDER_API_CONFIG = Symbol('ORDER_API_CONFIG');

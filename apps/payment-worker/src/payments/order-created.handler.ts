@@ -1,0 +1,77 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { Consume, Inbox, Outbox, PgContext } from '@app/messaging';
+import type { EntityManager } from 'typeorm';
+import { PaymentProviderClient } from '../provider/payment-provider.client.js';
+import { PaymentEntity } from './payment.entity.js';
+
+export const PAYMENTS_INBOX = Symbol('PAYMENTS_INBOX');
+
+/** What the payment worker reads of `order.created`. */
+export interface OrderCreated {
+  id: string;
+  total: string;
+  currency: string;
+  customerId: string;
+  email: string;
+}
+
+/** The payload of `payment.completed` and `payment.failed`. */
+export interface PaymentOutcome {
+  orderId: string;
+  paymentId: string;
+  amount: string;
+  currency: string;
+  customerId: string;
+  email: string;
+  reason?: string;
+}
+
+/**
+ * Charges each new order once: the provider call carries the order as idempotency key, and the payment row, the
+ * inbox row and the `payment.*` outbox message commit together. A provider outage throws: the message is retried
+ * with backoff, and the repeated charge request returns the provider's first answer.
+ */
+@Controller()
+export class OrderCreatedHandler {
+  constructor(
+    private readonly provider: PaymentProviderClient,
+    private readonly outbox: Outbox,
+    @Inject(PAYMENTS_INBOX) private readonly inbox: Inbox<EntityManager>,
+  ) {}
+
+  @Consume('order.created', { queue: 'payments.order-created', maxAttempts: 8, retryBaseMs: 500 })
+  async charge(@Payload() order: OrderCreated, @Ctx() ctx: PgContext): Promise<void> {
+    await this.inbox.process(ctx, async (manager) => {
+      const charge = await this.provider.charge({
+        idempotencyKey: `order-${order.id}`,
+        amount: order.total,
+        currency: order.currency,
+        customerId: order.customerId,
+        reference: order.id,
+      });
+      const completed = charge.status === 'succeeded';
+      await manager.insert(PaymentEntity, {
+        orderId: order.id,
+        chargeId: charge.id,
+        status: completed ? 'completed' : 'failed',
+        amount: order.total,
+        currency: order.currency,
+        reason: charge.reason ?? null,
+      });
+      const outcome: PaymentOutcome = {
+        orderId: order.id,
+        paymentId: charge.id,
+        amount: order.total,
+        currency: order.currency,
+        customerId: order.customerId,
+        email: order.email,
+        ...(charge.reason ? { reason: charge.reason } : {}),
+      };
+      await this.outbox.publish(
+        { routingKey: completed ? 'payment.completed' : 'payment.failed', payload: outcome, messageId: `payment-${order.id}`, orderingKey: order.id },
+        { transaction: manager },
+      );
+    });
+  }
+}
