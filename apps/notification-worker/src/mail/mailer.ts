@@ -1,0 +1,29 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  /** A Message-ID fixed per event, so a receiving system can also recognise a repeat. */
+  messageId: string;
+}
+
+/** Sends mail over SMTP with nodemailer. */
+export class Mailer {
+  private readonly transport: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    this.transport = nodemailer.createTransport(smtpUrl);
+  }
+
+  async send(mail: Mail): Promise<void> {
+    await this.transport.sendMail({ from: this.from, to: mail.to, subject: mail.subject, text: mail.text, messageId: mail.messageId });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

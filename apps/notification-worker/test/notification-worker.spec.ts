@@ -1,0 +1,67 @@
+import type { INestApplication } from '@nestjs/common';
+import { Broker } from '@app/messaging';
+import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { startSmtpCatcher, type RunningSmtpCatcher } from '../../smtp-catcher/src/smtp-catcher.js';
+import { createNotificationWorker } from '../src/app.js';
+
+describe('notification-worker', () => {
+  let notificationsDb: TestDatabase;
+  let brokerDb: TestDatabase;
+  let smtp: RunningSmtpCatcher;
+  let app: INestApplication;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    notificationsDb = await createTestDatabase('notifications');
+    brokerDb = await createTestDatabase('broker');
+    smtp = await startSmtpCatcher();
+    app = await createNotificationWorker(
+      { port: 0, notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>' },
+      { logger: false },
+    );
+    await app.init();
+    broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
+  });
+  afterAll(async () => {
+    await broker.close();
+    await app.close();
+    await smtp.close();
+    await notificationsDb.drop();
+    await brokerDb.drop();
+  });
+
+  it('mails the customer once per order and payment event, over real SMTP', async () => {
+    await broker.publish([
+      { routingKey: 'order.created', messageId: 'order-o1-created', payload: { id: 'o1', email: 'ada@example.com', total: '25.99', currency: 'EUR' } },
+      { routingKey: 'payment.completed', messageId: 'payment-o1', payload: { orderId: 'o1', email: 'ada@example.com', amount: '25.99', currency: 'EUR' } },
+      { routingKey: 'payment.failed', messageId: 'payment-o2', payload: { orderId: 'o2', email: 'bob@example.com', amount: '9.00', currency: 'EUR', reason: 'card_declined' } },
+    ]);
+    await waitFor(() => smtp.mails.length === 3, { what: 'three mails' });
+    const bySubject = new Map(smtp.mails.map((m) => [m.subject, m]));
+    expect([...bySubject.keys()].sort()).toEqual(['Payment failed for order o2', 'Payment received for order o1', 'We received your order o1']);
+    expect(bySubject.get('Payment failed for order o2')).toMatchObject({ to: ['bob@example.com'], from: 'orders@shop.example', messageId: '<payment-o2@notifications.pg-messaging>' });
+    expect(bySubject.get('Payment failed for order o2')!.raw).toContain('card_declined');
+  });
+
+  it('a redelivered event (forced duplicate) sends no second mail', async () => {
+    const event = { routingKey: 'payment.completed', messageId: 'payment-o3', payload: { orderId: 'o3', email: 'cy@example.com', amount: '1.00', currency: 'EUR' } };
+    const before = smtp.mails.length;
+    await broker.publishToQueue('notifications.payment-events', event);
+    await broker.publishToQueue('notifications.payment-events', event);
+    await waitFor(async () => {
+      const stats = await broker.queueStats('notifications.payment-events');
+      return stats.ready + stats.leased + stats.delayed === 0 && smtp.mails.length > before;
+    }, { what: 'both copies handled' });
+    expect(smtp.mails.slice(before).map((m) => m.subject)).toEqual(['Payment received for order o3']);
+  });
+
+  it('retries while the SMTP server refuses, then mails once', async () => {
+    const port = Number(new URL(smtp.url).port);
+    await smtp.close();
+    await broker.publish({ routingKey: 'order.created', messageId: 'order-o4-created', payload: { id: 'o4', email: 'dee@example.com', total: '3.00', currency: 'EUR' } });
+    await waitFor(async () => (await broker.queueStats('notifications.order-events')).delayed === 1, { timeoutMs: 20_000, what: 'a failed attempt' });
+    smtp = await startSmtpCatcher({ port });
+    await waitFor(() => smtp.mails.length === 1, { timeoutMs: 20_000, what: 'the mail after the retry' });
+    expect(smtp.mails[0].subject).toBe('We received your order o4');
+  });
+});
