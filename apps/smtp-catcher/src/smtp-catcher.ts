@@ -23,16 +23,25 @@ function header(raw: string, name: string): string {
 }
 
 /**
- * A local SMTP server that accepts every mail and keeps it in memory: the development mail catcher the launcher
- * starts, and a real SMTP peer for tests. No authentication, no TLS: bind it to localhost only.
+ * A local SMTP server that keeps every mail in memory: the development mail catcher the launcher starts, and a real
+ * SMTP peer for tests. It refuses recipients at `rejectDomains`. No authentication, no TLS: bind it to localhost.
  */
-export async function startSmtpCatcher(options: { port?: number; host?: string; onMail?: (mail: CaughtMail) => void } = {}): Promise<RunningSmtpCatcher> {
+export async function startSmtpCatcher(
+  options: { port?: number; host?: string; onMail?: (mail: CaughtMail) => void; rejectDomains?: string[] } = {},
+): Promise<RunningSmtpCatcher> {
+  // Recipients at these domains get a permanent 550, like a mailbox that does not exist (the demo's failing mail).
+  const rejectDomains = options.rejectDomains ?? ['bounce.example'];
   const mails: CaughtMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     size: 1024 * 1024,
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const domain = address.address.split('@').pop()?.toLowerCase() ?? '';
+      if (rejectDomains.includes(domain)) return callback(Object.assign(new Error(`5.1.1 <${address.address}>: no such mailbox`), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.setEncoding('utf8');

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { Body, Controller, Inject, Module, Post, type INestApplication } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Inject, Module, Post, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientsModule, Ctx, Payload, type ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { Consume, MessagingExceptionFilter, PgClient, PgContext, PgServer } from '../src/index.js';
+import { connectPgServer, Consume, MessagingModule, PgClient, PgContext } from '../src/index.js';
 import { createTestBroker, waitFor, type TestBroker } from '../testing/index.js';
 
 const received: { data: unknown; attempt: number }[] = [];
@@ -22,6 +22,16 @@ class OrdersController {
   onCreated(@Payload() data: unknown, @Ctx() ctx: PgContext) {
     received.push({ data, attempt: ctx.getAttempt() });
   }
+
+  @Consume('order.cancelled', { queue: 'api.order-cancelled', maxAttempts: 1 })
+  onCancelled() {
+    throw new RangeError('refund window closed');
+  }
+
+  @Post('fail')
+  fail() {
+    throw new BadRequestException(['nope']);
+  }
 }
 
 describe('a hybrid HTTP + microservice app (connectMicroservice)', () => {
@@ -35,9 +45,12 @@ describe('a hybrid HTTP + microservice app (connectMicroservice)', () => {
       controllers: [OrdersController],
     })
     class ApiModule {}
-    app = await NestFactory.create(ApiModule, { logger: false });
-    const microservice = app.connectMicroservice({ strategy: new PgServer({ serviceName: 'api', broker: t.broker }) });
-    microservice.useGlobalFilters(new MessagingExceptionFilter());
+    @Module({ imports: [MessagingModule.forRoot({ pool: t.broker.pool, schema: t.schema, migrate: false })], exports: [MessagingModule] })
+    class BrokerModule {}
+    @Module({ imports: [ApiModule, BrokerModule] })
+    class AppModule {}
+    app = await NestFactory.create(AppModule, { logger: false });
+    connectPgServer(app, { serviceName: 'api' });
     await app.startAllMicroservices();
     await app.listen(0, '127.0.0.1');
   });
@@ -56,5 +69,14 @@ describe('a hybrid HTTP + microservice app (connectMicroservice)', () => {
     expect(await response.json()).toEqual({ status: 'accepted' });
     await waitFor(() => received.length === 1, { what: 'the event' });
     expect(received).toEqual([{ data: { sku: 'sku-1' }, attempt: 1 }]);
+  });
+
+  it('keeps the real error of a failing handler, and still answers HTTP errors as Nest does', async () => {
+    await t.broker.publish({ routingKey: 'order.cancelled', payload: {} });
+    const [dead] = await waitFor(() => t.broker.browse('api.order-cancelled.dlq'), { what: 'the dead letter' });
+    expect(dead.deaths[0].lastError).toContain('RangeError: refund window closed');
+    const response = await fetch(`${await app.getUrl()}/orders/fail`, { method: 'POST' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ statusCode: 400, message: ['nope'], error: 'Bad Request' });
   });
 });

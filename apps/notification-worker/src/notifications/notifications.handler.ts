@@ -20,12 +20,12 @@ export class NotificationsHandler {
     @Inject(NOTIFICATIONS_INBOX) private readonly inbox: Inbox<EntityManager>,
   ) {}
 
-  @Consume('order.*', { queue: 'notifications.order-events' })
+  @Consume('order.*', { queue: 'notifications.order-events', maxAttempts: 4, retryBaseMs: 500 })
   onOrderEvent(@Payload() event: NotifiableEvent, @Ctx() ctx: PgContext): Promise<void> {
     return this.notify(event, ctx);
   }
 
-  @Consume('payment.*', { queue: 'notifications.payment-events' })
+  @Consume('payment.*', { queue: 'notifications.payment-events', maxAttempts: 4, retryBaseMs: 500 })
   onPaymentEvent(@Payload() event: NotifiableEvent, @Ctx() ctx: PgContext): Promise<void> {
     return this.notify(event, ctx);
   }

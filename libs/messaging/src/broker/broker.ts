@@ -12,7 +12,7 @@ import { consoleLogger, type BrokerLogger } from './logger.js';
 import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
-import { inTransaction, pgExecutor, type SqlExecutor } from './sql-executor.js';
+import { inTransaction, pgExecutor, withClient, type SqlExecutor } from './sql-executor.js';
 import { WakeUpListener } from './wake-up-listener.js';
 import { withSendSpan } from '../telemetry/messaging-spans.js';
 
@@ -83,14 +83,7 @@ export class Broker {
     if (ownsPool) pool.on('error', (error) => (options.logger ?? consoleLogger).warn('Idle database connection failed', error));
     const broker = new Broker(pool, ownsPool, options);
     try {
-      if (options.migrate ?? BROKER_DEFAULTS.migrate) {
-        const client = await pool.connect();
-        try {
-          await migrate(client, broker.schema);
-        } finally {
-          client.release();
-        }
-      }
+      if (options.migrate ?? BROKER_DEFAULTS.migrate) await withClient(pool, (client) => migrate(client, broker.schema));
     } catch (error) {
       if (ownsPool) await pool.end();
       throw error;

@@ -69,20 +69,36 @@ export function toExecutor(transaction: Transaction): SqlExecutor {
   return pgExecutor(transaction as SqlClient);
 }
 
-/** Runs `work` in a transaction on a client of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function inClientTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a client checked out of `pool`, and gives it back (destroyed if its connection failed). While
+ * checked out, a client whose server goes away emits 'error' between queries; unheard, that crashes the process.
+ */
+export async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken = error);
+  client.on('error', onError);
   try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    return await work(client);
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
+}
+
+/** Runs `work` in a transaction on a client of `pool`: COMMIT when it resolves, ROLLBACK when it throws. */
+export function inClientTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  });
 }
 
 /** Runs `work` in a transaction on a connection of `pool`, through an executor. */

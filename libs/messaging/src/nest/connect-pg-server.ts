@@ -6,14 +6,14 @@ import { MessagingExceptionFilter } from '../transport/messaging-exception.filte
 import { PgServer } from '../transport/pg.server.js';
 
 /**
- * Connects the PostgreSQL transport to an app that imports MessagingModule, sharing its Broker, with the exception
- * filter that keeps handlers' real errors. Call `app.startAllMicroservices()` after.
+ * Connects the PostgreSQL transport to an HTTP app that imports MessagingModule, sharing its Broker. The
+ * microservice inherits the app's configuration, and the app gets the exception filter that keeps handlers' real
+ * errors (HTTP errors are answered as Nest's default filter does). Call `app.startAllMicroservices()` after.
  */
 export function connectPgServer(
   app: INestApplication,
   options: { serviceName: string; queueDefaults?: QueueOptions; consumerDefaults?: ConsumerOptions },
 ): INestMicroservice {
-  const microservice = app.connectMicroservice({ strategy: new PgServer({ ...options, broker: app.get(Broker) }) });
-  microservice.useGlobalFilters(new MessagingExceptionFilter());
-  return microservice;
+  app.useGlobalFilters(new MessagingExceptionFilter(app.getHttpAdapter()));
+  return app.connectMicroservice({ strategy: new PgServer({ ...options, broker: app.get(Broker) }) }, { inheritAppConfig: true });
 }

@@ -56,10 +56,11 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.ownsPool = typeof options.database === 'string';
+    this.logger = options.logger ?? consoleLogger;
     this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: 2 }) : options.database;
+    if (this.ownsPool) this.pool.on('error', (error) => this.logger.warn('Idle outbox connection failed', error));
     const schema = options.schema ?? 'messaging';
     this.sql = new ServiceStatements(schema);
-    this.logger = options.logger ?? consoleLogger;
     this.batchSize = options.batchSize ?? 200;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.deduplicationWindowMs = options.deduplicationWindowMs ?? 60 * 60 * 1000;

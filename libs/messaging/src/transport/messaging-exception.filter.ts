@@ -1,17 +1,32 @@
-import { Catch, type ArgumentsHost } from '@nestjs/common';
+import { Catch, type ArgumentsHost, type HttpServer } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
 import { BaseRpcExceptionFilter } from '@nestjs/microservices';
 import type { Observable } from 'rxjs';
 import { PgContext } from './pg.context.js';
 
 /**
  * Keeps the real error of a failing handler for the death history (Nest's default RPC filter replaces unknown
- * errors with "Internal server error" before the transport sees them). Register it on the microservice:
- * `app.useGlobalFilters(new MessagingExceptionFilter())`. Replies to requests are unchanged: an RpcException's
- * error, else Nest's generic one.
+ * errors with "Internal server error" before the transport sees them). Replies to requests are unchanged: an
+ * RpcException's error, else Nest's generic one.
+ *
+ * On a microservice: `app.useGlobalFilters(new MessagingExceptionFilter())`. In a hybrid app (whose connected
+ * microservices are initialised at once, so their own filters cannot be set), register it on the app with the HTTP
+ * adapter, which it uses for HTTP errors as Nest's default filter does; `connectPgServer` does both.
  */
 @Catch()
 export class MessagingExceptionFilter extends BaseRpcExceptionFilter {
+  private readonly http: BaseExceptionFilter | null;
+
+  constructor(httpAdapter?: HttpServer) {
+    super();
+    this.http = httpAdapter ? new BaseExceptionFilter(httpAdapter) : null;
+  }
+
   override catch(exception: unknown, host: ArgumentsHost): Observable<unknown> {
+    if (host.getType() !== 'rpc' && this.http) {
+      this.http.catch(exception, host);
+      return undefined as unknown as Observable<unknown>;
+    }
     const context = host.getArgByIndex(1) as unknown;
     if (context instanceof PgContext) context.failure = exception;
     return super.catch(exception, host);
