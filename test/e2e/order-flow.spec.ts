@@ -1,26 +1,9 @@
-import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, testDatabaseUrl, waitFor } from '@app/messaging/testing';
+import { freePort, startWebhookReceiver, testDatabaseUrl, waitFor, type RunningWebhookReceiver } from '@app/messaging/testing';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
 import { dropSystemDatabases } from '../../scripts/system/databases.js';
 import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
-
-/** A real HTTP server standing in for the alert webhook (Slack). */
-async function webhookReceiver() {
-  const posts: { text: string }[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      posts.push(JSON.parse(body));
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/alerts`, posts, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 // Response bodies are checked field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,12 +13,12 @@ describe('the order system end to end, as processes', () => {
   const prefix = `e2e_${randomBytes(3).toString('hex')}_`;
   let system: RunningSystem;
   let smtp: RunningSmtpCatcher;
-  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+  let hook: RunningWebhookReceiver;
   const logs: string[] = [];
 
   beforeAll(async () => {
     smtp = await startSmtpCatcher();
-    hook = await webhookReceiver();
+    hook = await startWebhookReceiver();
     system = await startSystem({
       databaseUrl: testDatabaseUrl(),
       databasePrefix: prefix,

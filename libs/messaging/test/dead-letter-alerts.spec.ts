@@ -1,31 +1,14 @@
-import { createServer, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert } from '../src/index.js';
-import { createTestBroker, waitFor, type TestBroker } from '../testing/index.js';
-
-/** A real HTTP server standing in for Slack: records every JSON body posted to it. */
-async function webhookReceiver(): Promise<{ url: string; posts: { text: string }[]; close(): Promise<void> }> {
-  const posts: { text: string }[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      posts.push(JSON.parse(body));
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hooks/alerts`, posts, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+import { createTestBroker, startWebhookReceiver, waitFor, type RunningWebhookReceiver, type TestBroker } from '../testing/index.js';
 
 describe('dead-letter alerts', () => {
   let t: TestBroker;
-  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+  let hook: RunningWebhookReceiver;
 
   beforeAll(async () => {
     t = await createTestBroker('alerts');
-    hook = await webhookReceiver();
+    hook = await startWebhookReceiver();
     await t.broker.declareQueue('payments', { maxAttempts: 1 });
     await t.broker.bindQueue('payments', 'order.*');
     await t.broker.declareQueue('ops.dead-letters');

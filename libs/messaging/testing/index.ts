@@ -3,3 +3,4 @@ export { TsProcess } from './child-process.js';
 export { freePort, startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
 export { createTestBroker, createTestDatabase, testDatabaseUrl, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
+export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
