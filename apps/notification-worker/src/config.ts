@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@app/messaging';
+import { readEnvironment, requireEnvironment } from '@app/messaging';
 
 /** What the notification worker reads from its environment. */
 export interface NotificationWorkerConfig {
@@ -10,21 +10,20 @@ export interface NotificationWorkerConfig {
   brokerDatabaseUrl: string;
   /** SMTP server, e.g. smtp://localhost:1025 (Mailpit in compose, the launcher's catcher in development). SMTP_URL. */
   smtpUrl: string;
-  /** Sender address. MAIL_FROM, default "Shop <orders@shop.example>". */
+  /** Sender address. MAIL_FROM, default 'Shop <orders@shop.example>'. */
   mailFrom: string;
 }
 
+/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
+export const NOTIFICATION_WORKER_ENVIRONMENT = ['PORT', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM'] as const;
+
 export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.env): NotificationWorkerConfig {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new InvalidArgumentError(`${name} is not set`, { variable: name });
-    return value;
-  };
+  const required = (name: string) => requireEnvironment(name, env);
   return {
     port: Number(env.PORT ?? 3002),
     notificationsDatabaseUrl: required('NOTIFICATIONS_DATABASE_URL'),
     brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
     smtpUrl: required('SMTP_URL'),
-    mailFrom: env.MAIL_FROM ?? 'Shop <orders@shop.example>',
+    mailFrom: readEnvironment('MAIL_FROM', env) ?? 'Shop <orders@shop.example>',
   };
 }

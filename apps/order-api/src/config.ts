@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@app/messaging';
+import { InvalidArgumentError, readEnvironment, requireEnvironment } from '@app/messaging';
 
 /** What the order API reads from its environment (the names docker-compose.yml and the launcher set). */
 export interface OrderApiConfig {
@@ -12,18 +12,17 @@ export interface OrderApiConfig {
   alertWebhookUrl?: string;
 }
 
+/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
+export const ORDER_API_ENVIRONMENT = ['PORT', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL'] as const;
+
 export function readOrderApiConfig(env: NodeJS.ProcessEnv = process.env): OrderApiConfig {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new InvalidArgumentError(`${name} is not set`, { variable: name });
-    return value;
-  };
+  const required = (name: string) => requireEnvironment(name, env);
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`PORT must be a port number, got ${env.PORT}`, {});
   return {
     port,
     ordersDatabaseUrl: required('ORDERS_DATABASE_URL'),
     brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
-    alertWebhookUrl: env.ALERT_WEBHOOK_URL || undefined,
+    alertWebhookUrl: readEnvironment('ALERT_WEBHOOK_URL', env),
   };
 }

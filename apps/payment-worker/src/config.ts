@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@app/messaging';
+import { requireEnvironment } from '@app/messaging';
 
 /** What the payment worker reads from its environment. */
 export interface PaymentWorkerConfig {
@@ -12,12 +12,11 @@ export interface PaymentWorkerConfig {
   paymentProviderUrl: string;
 }
 
+/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
+export const PAYMENT_WORKER_ENVIRONMENT = ['PORT', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL'] as const;
+
 export function readPaymentWorkerConfig(env: NodeJS.ProcessEnv = process.env): PaymentWorkerConfig {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new InvalidArgumentError(`${name} is not set`, { variable: name });
-    return value;
-  };
+  const required = (name: string) => requireEnvironment(name, env);
   return {
     port: Number(env.PORT ?? 3001),
     paymentsDatabaseUrl: required('PAYMENTS_DATABASE_URL'),

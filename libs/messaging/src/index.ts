@@ -29,3 +29,4 @@ export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, typ
 export { connectPgServer } from './nest/connect-pg-server.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HealthController } from './ops/health.controller.js';
+export { readEnvironment, requireEnvironment } from './nest/environment.js';

