@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, startWebhookReceiver, testDatabaseUrl, waitFor, type RunningWebhookReceiver } from '@app/messaging/testing';
+import { freePort, startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
 import { dropSystemDatabases } from '../../scripts/system/databases.js';
 import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
@@ -14,12 +14,15 @@ describe('the order system end to end, as processes', () => {
   let system: RunningSystem;
   let smtp: RunningSmtpCatcher;
   let hook: RunningWebhookReceiver;
+  let otlp: RunningOtlpReceiver;
   const logs: string[] = [];
 
   beforeAll(async () => {
     smtp = await startSmtpCatcher();
     hook = await startWebhookReceiver();
+    otlp = await startOtlpReceiver();
     system = await startSystem({
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
       databaseUrl: testDatabaseUrl(),
       databasePrefix: prefix,
       smtpUrl: smtp.url,
@@ -32,6 +35,7 @@ describe('the order system end to end, as processes', () => {
     await system?.stop();
     await smtp.close();
     await hook.close();
+    await otlp.close();
     await dropSystemDatabases(testDatabaseUrl(), prefix);
   }, 60_000);
 
@@ -89,4 +93,37 @@ describe('the order system end to end, as processes', () => {
     expect(hook.posts).toHaveLength(2);
     expect(logs.some((line) => line.includes('"event":"dead_letter"'))).toBe(true);
   }, 120_000);
+
+  it('one order is one trace across the three services: HTTP request, then PRODUCER and CONSUMER spans in order', async () => {
+    const order = await placeOrder('cust-trace', 'trace@example.com');
+    await waitFor(async () => (await statusOf(order.id)) === 'paid', { timeoutMs: 30_000, what: 'paid' });
+    const byName = (name: string, service: string) => otlp.spans.filter((s) => s.name === name && s.service === service);
+    const sendCreated = await waitFor(
+      () => otlp.spans.find((s) => s.name === 'send order.created' && s.service === 'order-api' && s.attributes['messaging.message.id'] === `order-${order.id}-created`),
+      { timeoutMs: 30_000, what: 'the order.created send span' },
+    );
+    const trace = (): OtlpSpan[] => otlp.spans.filter((s) => s.traceId === sendCreated.traceId);
+    const one = (name: string, service: string): OtlpSpan | undefined => byName(name, service).find((s) => s.traceId === sendCreated.traceId);
+    await waitFor(
+      () =>
+        one('process payments.order-created', 'payment-worker') &&
+        one('send payment.completed', 'payment-worker') &&
+        one('process orders.payment-events', 'order-api') &&
+        one('process notifications.payment-events', 'notification-worker') &&
+        one('process notifications.order-events', 'notification-worker'),
+      { timeoutMs: 30_000, what: 'the spans of all three services' },
+    );
+    const http = trace().find((s) => s.service === 'order-api' && s.kind === 2);
+    expect(http).toBeDefined();
+    expect(sendCreated).toMatchObject({ kind: 4, parentSpanId: http!.spanId });
+    const charge = one('process payments.order-created', 'payment-worker')!;
+    expect(charge).toMatchObject({ kind: 5, parentSpanId: sendCreated.spanId });
+    expect(charge.attributes).toMatchObject({ 'messaging.system': 'pg_messaging', 'messaging.consumer.group.name': 'payments', 'messaging.operation.type': 'process' });
+    const sendPaid = one('send payment.completed', 'payment-worker')!;
+    expect(sendPaid).toMatchObject({ kind: 4, parentSpanId: charge.spanId });
+    expect(one('process orders.payment-events', 'order-api')).toMatchObject({ kind: 5, parentSpanId: sendPaid.spanId });
+    expect(one('process notifications.payment-events', 'notification-worker')).toMatchObject({ kind: 5, parentSpanId: sendPaid.spanId });
+    expect(one('process notifications.order-events', 'notification-worker')).toMatchObject({ kind: 5, parentSpanId: sendCreated.spanId });
+    expect(new Set(trace().map((s) => s.service))).toEqual(new Set(['order-api', 'payment-worker', 'notification-worker']));
+  }, 60_000);
 });

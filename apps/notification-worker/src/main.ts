@@ -1,3 +1,4 @@
+import './tracing.js';
 import { createNotificationWorker } from './app.js';
 import { readNotificationWorkerConfig } from './config.js';
 

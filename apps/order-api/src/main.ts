@@ -1,3 +1,4 @@
+import './tracing.js';
 import { readOrderApiConfig } from './config.js';
 import { createOrderApi } from './app.js';
 

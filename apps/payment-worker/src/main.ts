@@ -1,3 +1,4 @@
+import './tracing.js';
 import { createPaymentWorker } from './app.js';
 import { readPaymentWorkerConfig } from './config.js';
 

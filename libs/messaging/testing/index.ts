@@ -4,3 +4,4 @@ export { freePort, startEmbeddedPostgres, type EmbeddedPostgresOptions, type Run
 export { createTestBroker, createTestDatabase, testDatabaseUrl, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
+export { startOtlpReceiver, type OtlpSpan, type RunningOtlpReceiver } from './otlp-receiver.js';

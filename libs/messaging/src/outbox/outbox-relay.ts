@@ -58,7 +58,9 @@ export class OutboxRelay {
     this.ownsPool = typeof options.database === 'string';
     this.logger = options.logger ?? consoleLogger;
     this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: 2 }) : options.database;
-    if (this.ownsPool) this.pool.on('error', (error) => this.logger.warn('Idle outbox connection failed', error));
+    // An idle connection the server drops (restart, admin, timeout) makes the pool emit 'error'; unheard, that ends
+    // the process. Listen unless the owner of the pool already does.
+    if (this.pool.listenerCount('error') === 0) this.pool.on('error', (error) => this.logger.warn('Idle outbox connection failed', error));
     const schema = options.schema ?? 'messaging';
     this.sql = new ServiceStatements(schema);
     this.batchSize = options.batchSize ?? 200;
