@@ -1,0 +1,156 @@
+/** The files of a new worker app. `name` is the kebab-case worker name without "-worker"; `Name` its PascalCase. */
+export interface WorkerNames {
+  name: string;
+  Name: string;
+  app: string;
+  port: number;
+}
+
+export function workerFiles({ name, Name, app, port }: WorkerNames): Record<string, string> {
+  return {
+    [`apps/${app}/src/tracing.ts`]: `// Imported first by main.ts: starts OpenTelemetry before Nest, http and pg are loaded (when an OTLP endpoint is set).
+import { startTelemetry } from '@app/messaging/telemetry';
+
+startTelemetry('${app}');
+`,
+    [`apps/${app}/src/config.ts`]: `import { requireEnvironment } from '@app/messaging';
+
+/** What ${app} reads from its environment (each may also come from a file: NAME_FILE). */
+export interface ${Name}WorkerConfig {
+  /** HTTP port of the health endpoint. PORT, default ${port}. */
+  port: number;
+  /** The broker's database. BROKER_DATABASE_URL. */
+  brokerDatabaseUrl: string;
+}
+
+export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['PORT', 'BROKER_DATABASE_URL'] as const;
+
+export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): ${Name}WorkerConfig {
+  return { port: Number(env.PORT ?? ${port}), brokerDatabaseUrl: requireEnvironment('BROKER_DATABASE_URL', env) };
+}
+`,
+    [`apps/${app}/src/${name}.handler.ts`]: `import { Controller, Logger } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { Consume, PgContext } from '@app/messaging';
+
+/**
+ * ${Name}'s consumer. Its queue, ${name}.order-created, gets a copy of every order.created (change the pattern to
+ * what you need: '*' is one word, '#' any number). Return to ack; throw to retry with backoff, and after
+ * maxAttempts the message goes to ${name}.order-created.dlq and raises an alert.
+ */
+@Controller()
+export class ${Name}Handler {
+  private readonly logger = new Logger(${Name}Handler.name);
+  /** Messages handled by this process (for the test and for a first look). */
+  handled = 0;
+
+  @Consume('order.created', { queue: '${name}.order-created', maxAttempts: 5, retryBaseMs: 1_000, concurrency: 5 })
+  async onOrderCreated(@Payload() order: { id: string }, @Ctx() ctx: PgContext): Promise<void> {
+    this.logger.log(\`order \${order.id} (message \${ctx.getMessageId()}, attempt \${ctx.getAttempt()})\`);
+    this.handled++;
+  }
+}
+`,
+    [`apps/${app}/src/${app}.module.ts`]: `import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthController, MessagingModule } from '@app/messaging';
+import type { ${Name}WorkerConfig } from './config.js';
+import { ${Name}Handler } from './${name}.handler.js';
+
+@Module({})
+export class ${Name}WorkerModule {
+  static register(config: ${Name}WorkerConfig): DynamicModule {
+    return {
+      module: ${Name}WorkerModule,
+      imports: [MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
+      controllers: [${Name}Handler, HealthController],
+    };
+  }
+}
+`,
+    [`apps/${app}/src/app.ts`]: `import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { connectPgServer } from '@app/messaging';
+import type { ${Name}WorkerConfig } from './config.js';
+import { ${Name}WorkerModule } from './${app}.module.js';
+
+export async function create${Name}Worker(config: ${Name}WorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(${Name}WorkerModule.register(config), options);
+  connectPgServer(app, { serviceName: '${name}' });
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  return app;
+}
+`,
+    [`apps/${app}/src/main.ts`]: `import './tracing.js';
+import { create${Name}Worker } from './app.js';
+import { read${Name}WorkerConfig } from './config.js';
+
+const config = read${Name}WorkerConfig();
+const app = await create${Name}Worker(config);
+await app.listen(config.port, '0.0.0.0');
+console.log(\`${app} running; health on http://localhost:\${config.port}/health\`);
+`,
+    [`apps/${app}/test/${app}.spec.ts`]: `import type { INestApplication } from '@nestjs/common';
+import { Broker } from '@app/messaging';
+import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { create${Name}Worker } from '../src/app.js';
+import { ${Name}Handler } from '../src/${name}.handler.js';
+
+describe('${app}', () => {
+  let brokerDb: TestDatabase;
+  let app: INestApplication;
+  let broker: Broker;
+
+  beforeAll(async () => {
+    brokerDb = await createTestDatabase('${name.replace(/-/g, '_')}_broker');
+    app = await create${Name}Worker({ port: 0, brokerDatabaseUrl: brokerDb.url }, { logger: false });
+    await app.init();
+    broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
+  });
+  afterAll(async () => {
+    await broker.close();
+    await app.close();
+    await brokerDb.drop();
+  });
+
+  it('handles order.created from its own queue and acks it', async () => {
+    await broker.publish({ routingKey: 'order.created', payload: { id: 'order-1' } });
+    await waitFor(() => app.get(${Name}Handler).handled === 1, { what: 'the handler' });
+    await waitFor(async () => (await broker.queueStats('${name}.order-created')).leased === 0, { what: 'the ack' });
+    expect(await broker.queueStats('${name}.order-created')).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
+  });
+});
+`,
+    [`apps/${app}/tsconfig.app.json`]: `{
+  "extends": "../../tsconfig.build.json",
+  "compilerOptions": { "outDir": "../../dist/apps/${app}" },
+  "include": ["src/**/*", "../../libs/messaging/src/**/*"],
+  "exclude": ["node_modules", "dist", "test", "**/*.spec.ts"]
+}
+`,
+  };
+}
+
+/** The docker-compose.yml service of the worker, appended before the top-level `secrets:`. */
+export function composeService({ app, port }: WorkerNames): string {
+  return `  ${app}:
+    <<: *app
+    build:
+      context: .
+      dockerfile: Dockerfile
+      args:
+        APP: ${app}
+    environment:
+      PORT: "${port}"
+      BROKER_DATABASE_URL_FILE: /run/secrets/broker_database_url
+      OTEL_SERVICE_NAME: ${app}
+      OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
+    healthcheck:
+      test: ["CMD", "node", "-e", "fetch('http://localhost:${port}/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+      interval: 5s
+      timeout: 3s
+      retries: 30
+
+`;
+}
