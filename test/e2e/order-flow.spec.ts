@@ -94,36 +94,50 @@ describe('the order system end to end, as processes', () => {
     expect(logs.some((line) => line.includes('"event":"dead_letter"'))).toBe(true);
   }, 120_000);
 
-  it('one order is one trace across the three services: HTTP request, then PRODUCER and CONSUMER spans in order', async () => {
+  it('one order is one trace across the three services: the HTTP request, the outbox write, the relay, each consumer, the provider call', async () => {
     const order = await placeOrder('cust-trace', 'trace@example.com');
     await waitFor(async () => (await statusOf(order.id)) === 'paid', { timeoutMs: 30_000, what: 'paid' });
-    const byName = (name: string, service: string) => otlp.spans.filter((s) => s.name === name && s.service === service);
-    const sendCreated = await waitFor(
-      () => otlp.spans.find((s) => s.name === 'send order.created' && s.service === 'order-api' && s.attributes['messaging.message.id'] === `order-${order.id}-created`),
-      { timeoutMs: 30_000, what: 'the order.created send span' },
-    );
-    const trace = (): OtlpSpan[] => otlp.spans.filter((s) => s.traceId === sendCreated.traceId);
-    const one = (name: string, service: string): OtlpSpan | undefined => byName(name, service).find((s) => s.traceId === sendCreated.traceId);
-    await waitFor(
+    const written = await waitFor(
       () =>
-        one('process payments.order-created', 'payment-worker') &&
-        one('send payment.completed', 'payment-worker') &&
-        one('process orders.payment-events', 'order-api') &&
-        one('process notifications.payment-events', 'notification-worker') &&
-        one('process notifications.order-events', 'notification-worker'),
-      { timeoutMs: 30_000, what: 'the spans of all three services' },
+        otlp.spans.find(
+          (s) => s.name === 'send order.created' && s.attributes['messaging.operation.name'] === 'send' && s.attributes['messaging.message.id'] === `order-${order.id}-created`,
+        ),
+      { timeoutMs: 30_000, what: 'the outbox write of order.created' },
     );
-    const http = trace().find((s) => s.service === 'order-api' && s.kind === 2);
-    expect(http).toBeDefined();
-    expect(sendCreated).toMatchObject({ kind: 4, parentSpanId: http!.spanId });
-    const charge = one('process payments.order-created', 'payment-worker')!;
-    expect(charge).toMatchObject({ kind: 5, parentSpanId: sendCreated.spanId });
+    const inTrace = (): OtlpSpan[] => otlp.spans.filter((s) => s.traceId === written.traceId);
+    const find = (service: string, name: string, operation?: string) =>
+      inTrace().find((s) => s.service === service && s.name === name && (operation === undefined || s.attributes['messaging.operation.name'] === operation));
+    const expected = [
+      ['order-api', 'send order.created', 'relay'],
+      ['payment-worker', 'process payments.order-created', undefined],
+      ['payment-worker', 'send payment.completed', 'send'],
+      ['payment-worker', 'send payment.completed', 'relay'],
+      ['order-api', 'process orders.payment-events', undefined],
+      ['notification-worker', 'process notifications.order-events', undefined],
+      ['notification-worker', 'process notifications.payment-events', undefined],
+    ] as const;
+    await waitFor(() => expected.every(([service, name, operation]) => find(service, name, operation)), { timeoutMs: 30_000, what: 'every span of the order' });
+
+    const http = inTrace().find((s) => s.service === 'order-api' && s.kind === 2)!;
+    expect(http.parentSpanId).toBe('');
+    expect(written).toMatchObject({ kind: 4, parentSpanId: http.spanId });
+    const relayed = find('order-api', 'send order.created', 'relay')!;
+    expect(relayed).toMatchObject({ kind: 4, parentSpanId: written.spanId });
+    const charge = find('payment-worker', 'process payments.order-created')!;
+    expect(charge).toMatchObject({ kind: 5, parentSpanId: relayed.spanId });
     expect(charge.attributes).toMatchObject({ 'messaging.system': 'pg_messaging', 'messaging.consumer.group.name': 'payments', 'messaging.operation.type': 'process' });
-    const sendPaid = one('send payment.completed', 'payment-worker')!;
-    expect(sendPaid).toMatchObject({ kind: 4, parentSpanId: charge.spanId });
-    expect(one('process orders.payment-events', 'order-api')).toMatchObject({ kind: 5, parentSpanId: sendPaid.spanId });
-    expect(one('process notifications.payment-events', 'notification-worker')).toMatchObject({ kind: 5, parentSpanId: sendPaid.spanId });
-    expect(one('process notifications.order-events', 'notification-worker')).toMatchObject({ kind: 5, parentSpanId: sendCreated.spanId });
-    expect(new Set(trace().map((s) => s.service))).toEqual(new Set(['order-api', 'payment-worker', 'notification-worker']));
+    // The payment provider call, an outgoing HTTP request inside the consumer span.
+    const providerCall = inTrace().find((s) => s.service === 'payment-worker' && s.kind === 3 && s.parentSpanId === charge.spanId && String(s.attributes['url.full'] ?? '').includes('/charges'));
+    expect(providerCall).toBeDefined();
+    const paidWritten = find('payment-worker', 'send payment.completed', 'send')!;
+    expect(paidWritten).toMatchObject({ kind: 4, parentSpanId: charge.spanId });
+    const paidRelayed = find('payment-worker', 'send payment.completed', 'relay')!;
+    expect(paidRelayed).toMatchObject({ kind: 4, parentSpanId: paidWritten.spanId });
+    expect(find('order-api', 'process orders.payment-events')).toMatchObject({ kind: 5, parentSpanId: paidRelayed.spanId });
+    expect(find('notification-worker', 'process notifications.payment-events')).toMatchObject({ kind: 5, parentSpanId: paidRelayed.spanId });
+    expect(find('notification-worker', 'process notifications.order-events')).toMatchObject({ kind: 5, parentSpanId: relayed.spanId });
+    // Their SQL is in the trace too.
+    expect(inTrace().some((s) => s.service === 'payment-worker' && s.name.startsWith('pg.query') && s.kind === 3)).toBe(true);
+    expect(new Set(inTrace().map((s) => s.service))).toEqual(new Set(['order-api', 'payment-worker', 'notification-worker']));
   }, 60_000);
 });

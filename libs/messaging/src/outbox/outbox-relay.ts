@@ -6,7 +6,7 @@ import { WakeUpListener } from '../broker/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { errorText } from '../broker/settler.js';
 import { ServiceStatements, type OutboxRow } from '../sql/service-statements.js';
-import { untraced } from '../telemetry/messaging-spans.js';
+import { startRelaySpan, untraced } from '../telemetry/messaging-spans.js';
 
 export interface OutboxRelayOptions {
   /** The service's database (where the outbox is): a pool, or a URL. */
@@ -135,23 +135,27 @@ export class OutboxRelay {
   private async relayBatch(db: SqlExecutor): Promise<number> {
     const rows = await db.run<OutboxRow>(this.sql.claimOutbox(this.batchSize));
     if (rows.length === 0) return 0;
+    const spans = rows.map((row) => startRelaySpan({ messageId: row.message_id, routingKey: row.routing_key, headers: row.headers }));
     let result;
     try {
       result = await this.options.broker.publish(
-        rows.map((row) => ({
+        rows.map((row, i) => ({
           messageId: row.message_id,
           routingKey: row.routing_key,
           payload: row.payload,
-          headers: row.headers,
+          headers: spans[i].headers,
           ...(row.delay_ms === null ? {} : { delayMs: row.delay_ms }),
         })),
         { mandatory: 'report', deduplicationWindowMs: this.deduplicationWindowMs },
       );
     } catch (error) {
       // The broker refused the whole batch (it is down, or a message is invalid there): back off all of it.
+      for (const span of spans) span.end(error);
       await db.run(this.sql.deferOutbox(rows.map((r) => r.id), errorText(error) ?? 'publish failed'));
       throw error;
     }
+    const refusedIds = new Set(result.unroutable);
+    rows.forEach((row, i) => spans[i].end(refusedIds.has(row.message_id) ? new Error('no queue is bound to the routing key') : undefined));
     await this.options.afterSend?.(rows.map((r) => r.message_id));
     const unroutable = new Set(result.unroutable);
     const refused = rows.filter((r) => unroutable.has(r.message_id));

@@ -121,3 +121,39 @@ export async function withProcessSpan<T>(delivery: Delivery, consumerGroup: stri
 export function untraced<T>(work: () => T): T {
   return context.with(suppressTracing(ROOT_CONTEXT), work);
 }
+
+/**
+ * A `send {routing key}` PRODUCER span for one message an outbox relay hands to the broker: the child of the span
+ * that wrote the message into the outbox (its headers), so the trace shows the relay hop; the message leaves with
+ * this span's context, so its consumers become the relay span's children.
+ */
+export function startRelaySpan(message: { messageId: string; routingKey: string; headers: Record<string, string> }): {
+  headers: Record<string, string>;
+  end(error?: unknown): void;
+} {
+  const parent = creationContext(message.headers);
+  if (!trace.getSpanContext(parent)) return { headers: message.headers, end: () => undefined };
+  const span = tracer().startSpan(
+    `send ${message.routingKey}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
+        [ATTR_MESSAGING_OPERATION_NAME]: 'relay',
+        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+        [ATTR_MESSAGING_DESTINATION_NAME]: message.routingKey,
+        [ATTR_MESSAGING_MESSAGE_ID]: message.messageId,
+      },
+    },
+    parent,
+  );
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parent, span), carrier);
+  return {
+    headers: { ...message.headers, ...carrier },
+    end: (error?: unknown) => {
+      if (error !== undefined) recordFailure(span, error);
+      span.end();
+    },
+  };
+}

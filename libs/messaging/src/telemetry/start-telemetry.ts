@@ -2,6 +2,7 @@
 // start the SDK before anything it instruments (http, pg, Nest) is loaded. Import nothing heavy here.
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 
 export interface RunningTelemetry {
@@ -11,8 +12,8 @@ export interface RunningTelemetry {
 /**
  * Starts the OpenTelemetry Node SDK for `serviceName` (OTEL_SERVICE_NAME wins) when OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set: traces over OTLP/HTTP (protobuf unless OTEL_EXPORTER_OTLP_PROTOCOL
- * says http/json), batched as OTEL_BSP_* say, with HTTP and pg spans (pg only inside a trace, so idle polling makes
- * none). Messaging spans come from the library itself. Without an endpoint it starts nothing and returns null.
+ * says http/json), batched as OTEL_BSP_* say, with HTTP (incoming, and outgoing fetch) and pg spans, those two only
+ * inside a trace, so idle polling makes none. Messaging spans come from the library itself. Without an endpoint it starts nothing and returns null.
  */
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): RunningTelemetry | null {
   if (env.OTEL_SDK_DISABLED === 'true') return null;
@@ -25,6 +26,8 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/health' }),
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+      // fetch(): outgoing calls such as the payment provider's (requireParentSpan: alert webhooks stay out).
+      new UndiciInstrumentation({ requireParentforSpans: true }),
     ],
   });
   sdk.start();
