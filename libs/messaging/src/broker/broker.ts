@@ -235,6 +235,42 @@ export class Broker {
     return rows.map((row) => toDelivery<T>(row));
   }
 
+  // ---- dead-letter administration -----------------------------------------------------------------------------
+
+  /**
+   * Moves dead letters back, oldest first (SQS's DLQ redrive): each to the queue it died in, or all to `to`, with a
+   * fresh count of attempts and their death history kept. `ratePerSecond` paces the moves (in batches of up to 100);
+   * `limit` caps how many. Returns how many were moved.
+   */
+  async redrive(deadLetterQueue: string, options: { to?: string; limit?: number; ratePerSecond?: number } = {}): Promise<number> {
+    this.open();
+    assertQueueName(deadLetterQueue);
+    if (options.to !== undefined) assertQueueName(options.to);
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
+    if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, 100_000);
+    const batch = Math.min(100, options.ratePerSecond ?? 100);
+    let moved = 0;
+    while (moved < limit) {
+      const started = Date.now();
+      const [row] = await this.db.run<{ moved: number }>(this.sql.redrive(deadLetterQueue, Math.min(batch, limit - moved), options.to ?? null));
+      moved += row.moved;
+      if (row.moved === 0) break;
+      if (options.ratePerSecond !== undefined) {
+        const due = (row.moved / options.ratePerSecond) * 1000 - (Date.now() - started);
+        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+      }
+    }
+    return moved;
+  }
+
+  /** Deletes the messages of a queue that no consumer holds (e.g. a dead-letter queue); returns how many. */
+  async purge(queue: string): Promise<number> {
+    assertQueueName(queue);
+    const [row] = await this.open().db.run<{ n: number }>(this.sql.purge(queue));
+    return row.n;
+  }
+
   /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
   onWakeUp(payload: string, wakeUp: () => void): Promise<() => void> {
     return this.open().listener.subscribe(payload, wakeUp);
