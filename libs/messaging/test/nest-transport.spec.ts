@@ -165,6 +165,18 @@ describe('the Nest transport', () => {
     expect(await lastValueFrom(client.send('quote.many', {}).pipe(toArray()))).toEqual([1, 2, 3]);
   });
 
+  it("a client's reply queue expires unless the client renews it, and goes away when the client closes", async () => {
+    const own = new PgClient({ broker: t.broker });
+    expect(await firstValueFrom(own.send('quote.get', { items: 1 }))).toEqual({ total: 5 });
+    const replies = await t.query(`SELECT name, expires_at > now() + interval '4 minutes' AS renewed FROM "${t.schema}".queues WHERE name LIKE 'reply.%'`);
+    expect(replies.length).toBeGreaterThanOrEqual(1);
+    expect(replies.every((q) => q.renewed)).toBe(true);
+    const before = new Set(replies.map((q) => q.name));
+    await own.close();
+    const after = new Set((await t.query(`SELECT name FROM "${t.schema}".queues WHERE name LIKE 'reply.%'`)).map((q) => q.name));
+    expect(after.size).toBe(before.size - 1);
+  });
+
   it('a handler error comes back as an RpcException', async () => {
     const error = await firstValueFrom(client.send('quote.refuse', {})).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RpcException);

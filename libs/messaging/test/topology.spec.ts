@@ -75,3 +75,28 @@ describe('topology: declare, bind, unbind, delete', () => {
     expect(names).toEqual(expect.arrayContaining(['orders', 'orders.dlq', 'payments', 'audit']));
   });
 });
+
+describe('expiring queues', () => {
+  let t: TestBroker;
+  beforeAll(async () => {
+    t = await createTestBroker('expiry');
+  });
+  afterAll(() => t.cleanup());
+
+  it('deletes a queue, with its messages, once its renewal lapsed, and keeps the renewed ones', async () => {
+    for (const q of ['reply.lapsed', 'reply.alive', 'plain']) {
+      await t.broker.declareQueue(q, { deadLetterQueue: null });
+      await t.broker.bindQueue(q, q);
+    }
+    await t.broker.publish({ routingKey: 'reply.lapsed', payload: 1 });
+    await t.broker.renewQueue('reply.lapsed', 1_000);
+    await t.broker.renewQueue('reply.alive', 60_000);
+    // Make the first one's expiry pass (as if its client had stopped renewing 1 s ago).
+    await t.query(`UPDATE "${t.schema}".queues SET expires_at = now() - interval '1 second' WHERE name = 'reply.lapsed'`);
+    expect(await t.broker.deleteExpiredQueues()).toEqual(['reply.lapsed']);
+    expect((await t.broker.listQueues()).map((q) => q.name).sort()).toEqual(['plain', 'reply.alive']);
+    const [{ n }] = await t.query(`SELECT count(*)::int AS n FROM "${t.schema}".messages WHERE queue = 'reply.lapsed'`);
+    expect(n).toBe(0);
+    await expect(t.broker.renewQueue('reply.lapsed', 60_000)).rejects.toThrow(QueueNotFoundError);
+  });
+});

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../errors.js';
+import { BrokerClosedError, InvalidArgumentError, LeaseLostError, QueueNotFoundError } from '../errors.js';
 import { BrokerStatements } from '../sql/broker-statements.js';
 import { migrate } from '../sql/migrator.js';
 import type { QueueOptions } from '../topology/queue-options.js';
@@ -233,6 +233,23 @@ export class Broker {
     assertLimit('limit', limit, 1, 10_000);
     const rows = await this.open().db.run<DeliveryRow>(this.sql.browse(queue, limit));
     return rows.map((row) => toDelivery<T>(row));
+  }
+
+  /**
+   * Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires): a queue that stops being renewed is deleted by
+   * deleteExpiredQueues. Reply queues of the Nest client use it, so a crashed client leaves nothing behind.
+   */
+  async renewQueue(name: string, ttlMs: number): Promise<void> {
+    assertQueueName(name);
+    assertLimit('ttlMs', ttlMs, 1_000, 7 * 24 * 60 * 60 * 1000);
+    const rows = await this.open().db.run(this.sql.renewQueue(name, ttlMs));
+    if (rows.length === 0) throw new QueueNotFoundError(name);
+  }
+
+  /** Deletes the queues whose expiry passed (with their messages); returns their names. */
+  async deleteExpiredQueues(): Promise<string[]> {
+    const rows = await this.open().db.run<{ name: string }>(this.sql.deleteExpiredQueues());
+    return rows.map((r) => r.name);
   }
 
   // ---- dead-letter administration -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { quoteIdent, schemaIdent } from './identifiers.js';
 import * as broker0001 from './migrations/0001_broker_schema.js';
 import * as broker0002 from './migrations/0002_deduplication.js';
 import * as broker0003 from './migrations/0003_dead_letter_events.js';
+import * as broker0004 from './migrations/0004_queue_expiry.js';
 import * as service0001 from './migrations/service/0001_outbox_inbox.js';
 
 interface Migration {
@@ -20,7 +21,7 @@ export interface MigrationSet {
 }
 
 /** The broker's tables: queues, bindings, messages (in the broker's database). */
-export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002, broker0003] };
+export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002, broker0003, broker0004] };
 
 /** A service's own tables: outbox and inbox (in the service's database; may share a schema with the broker). */
 export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001] };

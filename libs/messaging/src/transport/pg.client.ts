@@ -19,6 +19,9 @@ export interface PgClientOptions {
   mandatory?: PublishOptions['mandatory'];
 }
 
+/** A reply queue not renewed for this long (its client crashed) is deleted. */
+export const REPLY_QUEUE_TTL_MS = 5 * 60 * 1000;
+
 /** No reply came within `requestTimeoutMs`. */
 export class RequestTimeoutError extends MessagingError {
   readonly code = 'REQUEST_TIMEOUT';
@@ -40,6 +43,7 @@ export class PgClient extends ClientProxy {
   private replyQueue: string | null = null;
   private replies: Promise<Consumer> | null = null;
   private readonly requestTimeoutMs: number;
+  private renewal: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PgClientOptions = {}) {
     super();
@@ -70,6 +74,7 @@ export class PgClient extends ClientProxy {
     if (broker) {
       const replies = this.replies;
       this.replies = null;
+      clearInterval(this.renewal);
       if (replies) {
         await (await replies).stop();
         await broker.deleteQueue(this.replyQueue as string).catch(() => undefined);
@@ -134,11 +139,18 @@ export class PgClient extends ClientProxy {
     return error instanceof Error ? error : new RpcException(error as object);
   }
 
-  /** Declares this client's reply queue and consumes it, once. */
+  /**
+   * Declares this client's reply queue and consumes it, once. The queue expires REPLY_QUEUE_TTL_MS after the client
+   * stops renewing it (a crash), and each new reply queue sweeps away the expired ones.
+   */
   private async ensureReplyQueue(broker: Broker): Promise<string> {
     this.replies ??= (async () => {
       const queue = `reply.${randomUUID()}`;
       await broker.declareQueue(queue, { deadLetterQueue: null, maxAttempts: 1 });
+      await broker.renewQueue(queue, REPLY_QUEUE_TTL_MS);
+      await broker.deleteExpiredQueues();
+      this.renewal = setInterval(() => void broker.renewQueue(queue, REPLY_QUEUE_TTL_MS).catch(() => undefined), REPLY_QUEUE_TTL_MS / 3);
+      this.renewal.unref();
       this.replyQueue = queue;
       return broker.consume(queue, async (delivery) => {
         const reply = (await this.deserializer.deserialize(delivery.payload)) as WritePacket & { id?: string };
