@@ -52,7 +52,7 @@ export class ${Name}Handler {
 }
 `,
     [`apps/${app}/src/${app}.module.ts`]: `import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsController } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}Handler } from './${name}.handler.js';
 
@@ -62,7 +62,7 @@ export class ${Name}WorkerModule {
     return {
       module: ${Name}WorkerModule,
       imports: [MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
-      controllers: [${Name}Handler, HealthController],
+      controllers: [${Name}Handler, HealthController, MetricsController],
     };
   }
 }

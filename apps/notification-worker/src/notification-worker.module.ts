@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HealthController, Inbox, MessagingModule, migrateDatabase, SERVICE_MIGRATIONS } from '@app/messaging';
+import { HealthController, Inbox, MessagingModule, MetricsController, migrateDatabase, SERVICE_MIGRATIONS } from '@app/messaging';
 import { DataSource } from 'typeorm';
 import type { NotificationWorkerConfig } from './config.js';
 import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
@@ -30,7 +30,7 @@ export class NotificationWorkerModule {
           },
         }),
       ],
-      controllers: [NotificationsHandler, HealthController],
+      controllers: [NotificationsHandler, HealthController, MetricsController],
       providers: [
         { provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) },
         { provide: NOTIFICATIONS_INBOX, inject: [DataSource], useFactory: (dataSource: DataSource) => new Inbox(dataSource) },

@@ -4,6 +4,7 @@ import {
   Broker,
   DeadLetterAlerter,
   HealthController,
+  MetricsController,
   Inbox,
   MessagingModule,
   migrateDatabase,
@@ -33,7 +34,7 @@ export class OrderApiModule {
           },
         }),
       ],
-      controllers: [OrdersController, PaymentEventsHandler, HealthController],
+      controllers: [OrdersController, PaymentEventsHandler, HealthController, MetricsController],
       providers: [
         { provide: Outbox, useValue: new Outbox({ schema: 'messaging' }) },
         { provide: ORDERS_INBOX, inject: [DataSource], useFactory: (dataSource: DataSource) => new Inbox(dataSource) },

@@ -160,6 +160,18 @@ describe('order-api', () => {
     expect(rows[0].n).toBe(2);
   });
 
+  it('GET /metrics: queue depths and the age of the oldest waiting message, in the Prometheus format', async () => {
+    await broker.publish({ routingKey: 'order.created', payload: {}, messageId: 'metrics-probe' });
+    const response = await fetch(`${base}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/^messaging_queue_messages\{queue="test.order-created",state="ready"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^messaging_queue_messages\{queue="orders.payment-events",state="leased"\} \d+$/m);
+    expect(text).toMatch(/^messaging_queue_oldest_message_age_seconds\{queue="test.order-created"\} \d/m);
+    await broker.ackMany(await broker.claim('test.order-created', { limit: 100 }));
+  });
+
   it('moves an order to paid or payment_failed on payment results, once', async () => {
     const { body: paid } = await post(order({ customerId: 'cust-pay' }));
     const { body: failed } = await post(order({ customerId: 'cust-pay' }));

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Broker, HealthController, Inbox, MessagingModule, migrateDatabase, Outbox, OutboxRelay, runWhileAppRuns, SERVICE_MIGRATIONS } from '@app/messaging';
+import { Broker, HealthController, Inbox, MessagingModule, MetricsController, migrateDatabase, Outbox, OutboxRelay, runWhileAppRuns, SERVICE_MIGRATIONS } from '@app/messaging';
 import { DataSource } from 'typeorm';
 import type { PaymentWorkerConfig } from './config.js';
 import { CreatePayments1764400000001 } from './database/migrations/1764400000001-create-payments.js';
@@ -30,7 +30,7 @@ export class PaymentWorkerModule {
           },
         }),
       ],
-      controllers: [OrderCreatedHandler, HealthController],
+      controllers: [OrderCreatedHandler, HealthController, MetricsController],
       providers: [
         { provide: Outbox, useValue: new Outbox({ schema: 'messaging' }) },
         { provide: PAYMENTS_INBOX, inject: [DataSource], useFactory: (dataSource: DataSource) => new Inbox(dataSource) },

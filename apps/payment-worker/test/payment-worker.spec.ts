@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Broker, type Delivery } from '@app/messaging';
-import { createTestDatabase, freePort, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { createTestDatabase, freePort, waitFor, type TestDatabase, testPool } from '@app/messaging/testing';
 import pg from 'pg';
 import { startPaymentProvider, type RunningPaymentProvider } from '../../payment-provider/src/payment-provider.js';
 import { createPaymentWorker } from '../src/app.js';
@@ -28,7 +28,7 @@ describe('payment-worker', () => {
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
     await broker.declareQueue('test.payments');
     await broker.bindQueue('test.payments', 'payment.*');
-    payments = new pg.Pool({ connectionString: paymentsDb.url, max: 2 });
+    payments = testPool(paymentsDb.url, 2);
   });
   afterAll(async () => {
     await payments.end();

@@ -30,3 +30,4 @@ export { connectPgServer } from './nest/connect-pg-server.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HealthController } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
+export { MetricsController } from './ops/metrics.controller.js';

@@ -5,7 +5,7 @@ import { Ctx, Payload, type MicroserviceOptions } from '@nestjs/microservices';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Consume, Inbox, MessagingExceptionFilter, migrate, PgContext, PgServer, SERVICE_MIGRATIONS } from '../src/index.js';
-import { createTestBroker, createTestDatabase, waitFor, type TestBroker, type TestDatabase } from '../testing/index.js';
+import { createTestBroker, createTestDatabase, waitFor, type TestBroker, type TestDatabase, testPool } from '../testing/index.js';
 
 describe('idempotent inbox', () => {
   let t: TestBroker;
@@ -17,7 +17,7 @@ describe('idempotent inbox', () => {
   beforeAll(async () => {
     t = await createTestBroker('inbox');
     service = await createTestDatabase('mail_service');
-    pool = new pg.Pool({ connectionString: service.url, max: 4 });
+    pool = testPool(service.url, 4);
     const client = await pool.connect();
     await migrate(client, 'messaging', SERVICE_MIGRATIONS);
     await client.query(`CREATE TABLE mails (id serial PRIMARY KEY, message_id text NOT NULL, body text NOT NULL)`);

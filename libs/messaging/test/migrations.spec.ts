@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { Broker, LATEST_SCHEMA_VERSION, migrate } from '../src/index.js';
-import { testDatabaseUrl, TsProcess, uniqueSchemaName } from '../testing/index.js';
+import { testDatabaseUrl, TsProcess, uniqueSchemaName, testPool } from '../testing/index.js';
 
 const MIGRATOR = fileURLToPath(new URL('./fixtures/migrate-process.ts', import.meta.url));
 
 describe('schema migrations', () => {
   const url = testDatabaseUrl();
-  const admin = new pg.Pool({ connectionString: url, max: 2 });
+  const admin = testPool(url, 2);
   const schemas: string[] = [];
   afterAll(async () => {
     for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { migrate, Outbox, OutboxRelay, SERVICE_MIGRATIONS, type Delivery } from '../src/index.js';
-import { createTestBroker, createTestDatabase, TsProcess, waitFor, type TestBroker, type TestDatabase } from '../testing/index.js';
+import { createTestBroker, createTestDatabase, TsProcess, waitFor, type TestBroker, type TestDatabase, testPool } from '../testing/index.js';
 
 const RELAY = fileURLToPath(new URL('./fixtures/relay-process.ts', import.meta.url));
 const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -17,7 +17,7 @@ describe('transactional outbox and relay (the broker in another database)', () =
   beforeAll(async () => {
     t = await createTestBroker('outbox');
     service = await createTestDatabase('orders_service');
-    pool = new pg.Pool({ connectionString: service.url, max: 4 });
+    pool = testPool(service.url, 4);
     const client = await pool.connect();
     await migrate(client, 'orders_messaging', SERVICE_MIGRATIONS);
     await client.query(`CREATE TABLE orders (id serial PRIMARY KEY, customer text NOT NULL)`);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { MAX_PUBLISH_BATCH, UnroutableMessageError } from '../src/index.js';
-import { createTestBroker, waitFor, type TestBroker } from '../testing/index.js';
+import { createTestBroker, waitFor, type TestBroker, testPool } from '../testing/index.js';
 
 describe('publish', () => {
   let t: TestBroker;
@@ -15,7 +15,7 @@ describe('publish', () => {
     await t.broker.bindQueue('payments', 'order.created');
     await t.broker.bindQueue('notifications', '#');
     await t.broker.bindQueue('notifications', 'order.#');
-    pool = new pg.Pool({ connectionString: t.url, max: 2 });
+    pool = testPool(t.url, 2);
     dataSource = new DataSource({ type: 'postgres', url: t.url, poolSize: 2 });
     await dataSource.initialize();
   });
@@ -161,7 +161,7 @@ describe('publish with a deduplication window', () => {
     await expect(t.broker.publish({ routingKey: 'nowhere', payload: 1, messageId: 'lost-1' }, window)).rejects.toThrow(UnroutableMessageError);
     const report = await t.broker.publish({ routingKey: 'nowhere', payload: 1, messageId: 'lost-2' }, { ...window, mandatory: 'report' });
     expect(report).toMatchObject({ unroutable: ['lost-2'], duplicates: [] });
-    const pool = new pg.Pool({ connectionString: t.url, max: 1 });
+    const pool = testPool(t.url, 1);
     const client = await pool.connect();
     await client.query('BEGIN');
     await t.broker.publish({ routingKey: 'order.paid', payload: 1, messageId: 'rolled-back' }, { ...window, transaction: client });

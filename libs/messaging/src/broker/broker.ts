@@ -14,7 +14,7 @@ import { Publisher, type PublishOptions, type PublishResult } from './publisher.
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
 import { inTransaction, pgExecutor, withClient, type SqlExecutor } from './sql-executor.js';
 import { WakeUpListener } from './wake-up-listener.js';
-import { withSendSpan } from '../telemetry/messaging-spans.js';
+import { untraced, withSendSpan } from '../telemetry/messaging-spans.js';
 
 export interface ClaimOptions {
   /** Most messages to claim. Default 1, max 5,000. */
@@ -224,6 +224,14 @@ export class Broker {
     assertQueueName(queue);
     const [row] = await this.open().db.run<{ ready: number; delayed: number; leased: number; lease_expired: number }>(this.sql.queueStats(queue));
     return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
+  }
+
+  /** Every queue's message counts (ready, delayed, leased) and the age of its oldest waiting message, in seconds. */
+  async queueDepths(): Promise<{ queue: string; ready: number; delayed: number; leased: number; oldestAgeSeconds: number }[]> {
+    const rows = await untraced(() =>
+      this.open().db.run<{ queue: string; ready: number; delayed: number; leased: number; oldest_age_seconds: number }>(this.sql.queueDepths()),
+    );
+    return rows.map((r) => ({ queue: r.queue, ready: r.ready, delayed: r.delayed, leased: r.leased, oldestAgeSeconds: r.oldest_age_seconds }));
   }
 
   /** Reads a queue's messages without claiming them, in delivery order, e.g. to inspect a dead-letter queue. */

@@ -499,6 +499,20 @@ export class BrokerStatements {
 
   // ---- inspection -----------------------------------------------------------------------------------------------
 
+  /** Every queue's message counts by state, in one scan (for the metrics endpoint). */
+  queueDepths(): SqlStatement {
+    return {
+      text: `SELECT q.name AS queue,
+                    count(m.id) FILTER (WHERE m.lease_token IS NULL AND m.visible_at <= statement_timestamp())::int AS ready,
+                    count(m.id) FILTER (WHERE m.lease_token IS NULL AND m.visible_at > statement_timestamp())::int AS delayed,
+                    count(m.id) FILTER (WHERE m.lease_token IS NOT NULL)::int AS leased,
+                    coalesce(extract(epoch FROM statement_timestamp() - min(m.published_at) FILTER (WHERE m.lease_token IS NULL)), 0)::float8 AS oldest_age_seconds
+               FROM ${this.s}.queues q LEFT JOIN ${this.s}.messages m ON m.queue = q.name
+              GROUP BY q.name ORDER BY q.name`,
+      values: [],
+    };
+  }
+
   queueStats(queue: string): SqlStatement {
     return {
       text: `SELECT count(*) FILTER (WHERE lease_token IS NULL AND visible_at <= statement_timestamp())::int AS ready,
