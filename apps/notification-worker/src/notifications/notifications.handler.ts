@@ -1,12 +1,10 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Consume, Inbox, PgContext } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
 import { Mailer } from '../mail/mailer.js';
 import { SentMailEntity } from './sent-mail.entity.js';
 import { mailFor, type NotifiableEvent } from './templates.js';
-
-export const NOTIFICATIONS_INBOX = Symbol('NOTIFICATIONS_INBOX');
 
 /**
  * Mails the customer about their order and its payment: one mail per event. The inbox row and the sent-mail record
@@ -17,7 +15,7 @@ export const NOTIFICATIONS_INBOX = Symbol('NOTIFICATIONS_INBOX');
 export class NotificationsHandler {
   constructor(
     private readonly mailer: Mailer,
-    @Inject(NOTIFICATIONS_INBOX) private readonly inbox: Inbox<EntityManager>,
+    private readonly inbox: Inbox<EntityManager>,
   ) {}
 
   @Consume('order.*', { queue: 'notifications.order-events', maxAttempts: 4, retryBaseMs: 500 })

@@ -1,17 +1,15 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Consume, Inbox, PgContext } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
 import { OrdersService, type PaymentOutcomeEvent } from '../orders/orders.service.js';
-
-export const ORDERS_INBOX = Symbol('ORDERS_INBOX');
 
 /** The order service's own consumer: payment results move an order to paid or payment_failed, once. */
 @Controller()
 export class PaymentEventsHandler {
   constructor(
     private readonly orders: OrdersService,
-    @Inject(ORDERS_INBOX) private readonly inbox: Inbox<EntityManager>,
+    private readonly inbox: Inbox<EntityManager>,
   ) {}
 
   @Consume('payment.*', { queue: 'orders.payment-events', maxAttempts: 10 })

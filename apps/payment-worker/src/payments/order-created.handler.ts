@@ -1,11 +1,9 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Consume, Inbox, Outbox, PgContext } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
 import { PaymentProviderClient } from '../provider/payment-provider.client.js';
 import { PaymentEntity } from './payment.entity.js';
-
-export const PAYMENTS_INBOX = Symbol('PAYMENTS_INBOX');
 
 /** What the payment worker reads of `order.created`. */
 export interface OrderCreated {
@@ -37,7 +35,7 @@ export class OrderCreatedHandler {
   constructor(
     private readonly provider: PaymentProviderClient,
     private readonly outbox: Outbox,
-    @Inject(PAYMENTS_INBOX) private readonly inbox: Inbox<EntityManager>,
+    private readonly inbox: Inbox<EntityManager>,
   ) {}
 
   @Consume('order.created', { queue: 'payments.order-created', maxAttempts: 8, retryBaseMs: 500 })
