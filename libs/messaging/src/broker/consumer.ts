@@ -4,6 +4,7 @@ import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
 import type { NackOptions, NackOutcome, Settler } from './settler.js';
 import { claimSize } from '../sql/broker-statements.js';
+import { WakeSignal } from './wake-signal.js';
 
 /** Options of one consumer (one process's share of a queue). */
 export interface ConsumerOptions {
@@ -103,7 +104,7 @@ export class Consumer<T = unknown> {
   private readonly running = new Map<string, Running>();
   private stopping = false;
   private wakeRequested = false;
-  private signal: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   /** Whether the loop waits for a handler slot (true) or for new messages (false: a freed slot must not wake it). */
   private waitingForSlot = false;
   private loop: Promise<void> | null = null;
@@ -186,21 +187,13 @@ export class Consumer<T = unknown> {
   }
 
   private notify(): void {
-    const signal = this.signal;
-    this.signal = null;
-    signal?.();
+    this.signal.wake();
   }
 
   /** Waits for a wake-up or stop, and a freed slot (`forSlot`) or the poll timer (`timeoutMs`). */
   private waitForSignal(forSlot: boolean, timeoutMs?: number): Promise<void> {
     this.waitingForSlot = forSlot;
-    return new Promise<void>((resolve) => {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.notify(), timeoutMs);
-      this.signal = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return this.signal.wait(timeoutMs);
   }
 
   private async run(): Promise<void> {

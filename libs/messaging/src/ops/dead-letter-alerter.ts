@@ -3,6 +3,7 @@ import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { errorText } from '../broker/settler.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { WakeSignal } from '../broker/wake-signal.js';
 import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../sql/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
@@ -68,7 +69,7 @@ export class DeadLetterAlerter {
   private readonly pollIntervalMs: number;
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private signal: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   private unsubscribe: (() => void) | null = null;
   /** Alerts raised so far (dead letters seen). */
   alerted = 0;
@@ -86,7 +87,7 @@ export class DeadLetterAlerter {
 
   async start(): Promise<this> {
     if (this.loop) return this;
-    this.unsubscribe = await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.notify());
+    this.unsubscribe = await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.signal.wake());
     this.loop = untraced(() => this.run());
     return this;
   }
@@ -94,19 +95,13 @@ export class DeadLetterAlerter {
   async stop(): Promise<void> {
     this.stopping = true;
     this.unsubscribe?.();
-    this.notify();
+    this.signal.wake();
     await this.loop;
   }
 
   /** Alerts on the dead letters recorded so far (up to 100); returns how many. */
   alertOnce(): Promise<number> {
     return untraced(() => inTransaction(this.options.broker.pool, (db) => this.alertBatch(db)));
-  }
-
-  private notify(): void {
-    const signal = this.signal;
-    this.signal = null;
-    signal?.();
   }
 
   private async run(): Promise<void> {
@@ -120,13 +115,7 @@ export class DeadLetterAlerter {
       }
       if (this.stopping || handled >= 100) continue;
       const wait = Math.max(1, Math.min(this.pollIntervalMs, this.limiter.windowEndsAt - Date.now()));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => this.notify(), wait);
-        this.signal = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.signal.wait(wait);
     }
   }
 

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { WakeSignal } from '../broker/wake-signal.js';
 import { WakeUpListener } from '../broker/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { errorText } from '../broker/settler.js';
@@ -49,7 +50,7 @@ export class OutboxRelay {
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wakeRequested = false;
-  private signal: (() => void) | null = null;
+  private readonly signal = new WakeSignal();
   private lastPurge = 0;
   /** Messages handed to the broker so far. */
   relayed = 0;
@@ -83,7 +84,7 @@ export class OutboxRelay {
   /** Stops after the round in progress. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.notify();
+    this.signal.wake();
     await this.loop;
     await this.listener?.close();
     if (this.ownsPool) await this.pool.end();
@@ -96,13 +97,7 @@ export class OutboxRelay {
 
   wake(): void {
     this.wakeRequested = true;
-    this.notify();
-  }
-
-  private notify(): void {
-    const signal = this.signal;
-    this.signal = null;
-    signal?.();
+    this.signal.wake();
   }
 
   private async run(): Promise<void> {
@@ -122,13 +117,7 @@ export class OutboxRelay {
       if (moved >= this.batchSize && failures === 0) continue;
       if (this.wakeRequested && failures === 0) continue;
       const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : this.pollIntervalMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => this.notify(), delay);
-        this.signal = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.signal.wait(delay);
     }
   }
 
