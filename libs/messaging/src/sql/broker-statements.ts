@@ -104,6 +104,11 @@ export class BrokerStatements {
     };
   }
 
+  /** Every binding, for listing queues in one round trip. */
+  selectAllBindings(): SqlStatement {
+    return { text: `SELECT queue, pattern FROM ${this.s}.bindings ORDER BY queue, pattern`, values: [] };
+  }
+
   selectBindings(queue: string): SqlStatement {
     return { text: `SELECT pattern FROM ${this.s}.bindings WHERE queue = $1 ORDER BY pattern`, values: [queue] };
   }

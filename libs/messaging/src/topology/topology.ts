@@ -81,8 +81,11 @@ export class Topology {
 
   async listQueues(): Promise<QueueInfo[]> {
     const db = pgExecutor(this.pool);
-    const rows = await db.run<QueueRow>(this.sql.selectQueues());
-    return Promise.all(rows.map((row) => this.info(db, row)));
+    const [rows, bindings] = await Promise.all([
+      db.run<QueueRow>(this.sql.selectQueues()),
+      db.run<{ queue: string; pattern: string }>(this.sql.selectAllBindings()),
+    ]);
+    return rows.map((row) => toInfo(row, bindings.filter((b) => b.queue === row.name).map((b) => b.pattern)));
   }
 
   /** Binds a queue to a topic pattern (`*` one word, `#` zero or more). Binding twice is a no-op. */
@@ -139,6 +142,10 @@ export class Topology {
 
   private async info(db: SqlExecutor, row: QueueRow): Promise<QueueInfo> {
     const bindings = await db.run<{ pattern: string }>(this.sql.selectBindings(row.name));
-    return { name: row.name, options: fromQueueRow(row), bindings: bindings.map((b) => b.pattern), createdAt: row.created_at };
+    return toInfo(row, bindings.map((b) => b.pattern));
   }
+}
+
+function toInfo(row: QueueRow, bindings: string[]): QueueInfo {
+  return { name: row.name, options: fromQueueRow(row), bindings, createdAt: row.created_at };
 }
