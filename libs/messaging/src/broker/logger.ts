@@ -3,6 +3,8 @@ export interface BrokerLogger {
   log(message: string, ...context: unknown[]): void;
   warn(message: string, ...context: unknown[]): void;
   error(message: string, ...context: unknown[]): void;
+  /** Detail for diagnosis (full error objects); optional, off unless the logger has a debug level. */
+  debug?(message: string, ...context: unknown[]): void;
 }
 
 export const consoleLogger: BrokerLogger = {
