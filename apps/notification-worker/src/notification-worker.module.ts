@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController, ServiceDatabaseModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsController, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
 import { Mailer } from './mail/mailer.js';
@@ -12,6 +12,7 @@ export class NotificationWorkerModule {
     return {
       module: NotificationWorkerModule,
       imports: [
+        structuredLoggerModule('notification-worker'),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker' }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({

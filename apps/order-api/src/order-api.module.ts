@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsController, runWhileAppRuns, ServiceDatabaseModule } from '@app/messaging';
+import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsController, nestBrokerLogger, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -12,6 +12,7 @@ export class OrderApiModule {
     return {
       module: OrderApiModule,
       imports: [
+        structuredLoggerModule('order-api'),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS }),
       ],
@@ -20,7 +21,7 @@ export class OrderApiModule {
         OrdersService,
         // The dead-letter alerter runs with the API; replicas share its work (SKIP LOCKED).
         runWhileAppRuns('dead-letter-alerter', [Broker], (broker: Broker) =>
-          new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl }).start(),
+          new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl, logger: nestBrokerLogger('dead-letter-alerter') }).start(),
         ),
       ],
     };

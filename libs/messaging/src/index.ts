@@ -3,6 +3,8 @@ export { Broker, type ClaimOptions, type QueueStats } from './broker/broker.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './broker/broker-options.js';
 export { Consumer, type ConsumerOptions, type DeliveryControl, type MessageHandler } from './broker/consumer.js';
 export { consoleLogger, type BrokerLogger } from './broker/logger.js';
+export { nestBrokerLogger } from './nest/nest-logger.js';
+export { logLevelFromEnvironment, structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
