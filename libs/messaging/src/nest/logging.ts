@@ -74,6 +74,7 @@ export function structuredLoggerModule(serviceName: string, env: NodeJS.ProcessE
  * `bufferLogs: true` so the boot lines wait for it.
  */
 export function useStructuredLogger(app: INestApplication, options: { logger?: false } = {}): void {
+  if (!PinoLogger.root) throw new InvalidArgumentError('useStructuredLogger needs structuredLoggerModule(serviceName) in the app module', {});
   if (options.logger === false) {
     PinoLogger.root.level = 'silent';
     app.flushLogs();
