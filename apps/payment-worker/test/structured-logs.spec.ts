@@ -72,7 +72,8 @@ describe('payment-worker logs (the process, as npm start runs it)', () => {
     expect((await fetch(`http://127.0.0.1:${port}/health`)).ok).toBe(true);
     expect((await fetch(`http://127.0.0.1:${port}/no-such-page`)).status).toBe(404);
     const [notFound] = await waitFor(() => worker.events.filter((e) => e.msg === 'request completed'), { what: 'the request line' });
-    expect(notFound).toMatchObject({ level: 'warn', req: { method: 'GET', url: '/no-such-page' }, res: { statusCode: 404 } });
+    expect(notFound).toMatchObject({ level: 'warn', res: { statusCode: 404 } });
+    expect(notFound.req).toEqual({ method: 'GET', url: '/no-such-page', remoteAddress: expect.any(String) }); // no headers
     expect(notFound.trace_id).toMatch(/^[0-9a-f]{32}$/); // the request's server span
     expect(worker.events.filter((e) => e.msg === 'request completed')).toHaveLength(1);
 

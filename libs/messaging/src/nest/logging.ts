@@ -51,7 +51,11 @@ export function structuredLoggerModule(serviceName: string, env: NodeJS.ProcessE
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: traceContextFields,
-      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      // What identifies a request (its id is reqId); headers (cookies, tokens) and bodies stay out of the logs.
+      serializers: {
+        req: (request: { method: string; url: string; remoteAddress?: string }) => ({ method: request.method, url: request.url, remoteAddress: request.remoteAddress }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
       autoLogging: { ignore: (request) => UNLOGGED_PATHS.test(request.url ?? '') },
       customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
       // Lines logged during a request carry its id, not the whole request again.
