@@ -4,7 +4,7 @@ export { BROKER_DEFAULTS, type BrokerOptions } from './broker/broker-options.js'
 export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './broker/consumer.js';
 export { consoleLogger, type BrokerLogger } from './broker/logger.js';
 export { nestBrokerLogger } from './nest/nest-logger.js';
-export { logLevelFromEnvironment, structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
+export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
