@@ -59,6 +59,10 @@ describe('payment-worker logs (the process, as npm start runs it)', () => {
     });
     expect(handled).toMatchObject({ level: 'info', name: 'payment-worker', trace_id: traceId, queue: 'payments.order-created', attempt: 1 });
     expect(handled.span_id).toMatch(/^[0-9a-f]{16}$/);
+    // A line the handler's own code logs (Nest's Logger) carries the same trace, span and message.
+    const charged = worker.events.find((e) => e.context === 'OrderCreatedHandler');
+    expect(charged).toMatchObject({ level: 'info', trace_id: traceId, span_id: handled.span_id, reqId: handled.reqId, queue: 'payments.order-created' });
+    expect(charged?.msg).toMatch(new RegExp(`^order ${orderId}: charge \\S+ succeeded$`));
 
     // No queue is bound to payment.*: the library's outbox relay reports the unroutable payment.completed.
     const [unroutable] = await waitFor(() => worker.events.filter((e) => e.context === 'messaging' && String(e.msg).includes('match no binding')), {
