@@ -52,7 +52,7 @@ export class ${Name}Handler {
 }
 `,
     [`apps/${app}/src/${app}.module.ts`]: `import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsController, structuredLoggerModule } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}Handler } from './${name}.handler.js';
 
@@ -61,7 +61,7 @@ export class ${Name}WorkerModule {
   static register(config: ${Name}WorkerConfig): DynamicModule {
     return {
       module: ${Name}WorkerModule,
-      imports: [MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
+      imports: [structuredLoggerModule('${app}'), MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
       controllers: [${Name}Handler, HealthController, MetricsController],
     };
   }
@@ -70,12 +70,13 @@ export class ${Name}WorkerModule {
     [`apps/${app}/src/app.ts`]: `import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer } from '@app/messaging';
+import { connectPgServer, useStructuredLogger } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}WorkerModule } from './${app}.module.js';
 
 export async function create${Name}Worker(config: ${Name}WorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(${Name}WorkerModule.register(config), options);
+  const app = await NestFactory.create(${Name}WorkerModule.register(config), { bufferLogs: true, ...options });
+  useStructuredLogger(app, options);
   connectPgServer(app, { serviceName: '${name}' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
@@ -83,13 +84,14 @@ export async function create${Name}Worker(config: ${Name}WorkerConfig, options: 
 }
 `,
     [`apps/${app}/src/main.ts`]: `import './tracing.js';
+import { Logger } from '@nestjs/common';
 import { create${Name}Worker } from './app.js';
 import { read${Name}WorkerConfig } from './config.js';
 
 const config = read${Name}WorkerConfig();
 const app = await create${Name}Worker(config);
 await app.listen(config.port, '0.0.0.0');
-console.log(\`${app} running; health on http://localhost:\${config.port}/health\`);
+new Logger('${Name}Worker').log(\`${app} running; health on http://localhost:\${config.port}/health\`);
 `,
     [`apps/${app}/test/${app}.spec.ts`]: `import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController, ServiceDatabaseModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
 import { Mailer } from './mail/mailer.js';
@@ -12,6 +12,8 @@ export class NotificationWorkerModule {
     return {
       module: NotificationWorkerModule,
       imports: [
+        structuredLoggerModule('notification-worker'),
+        MetricsModule.forRoot(),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker' }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({
@@ -21,7 +23,7 @@ export class NotificationWorkerModule {
           relay: false,
         }),
       ],
-      controllers: [NotificationsHandler, HealthController, MetricsController],
+      controllers: [NotificationsHandler, HealthController],
       providers: [{ provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) }],
     };
   }

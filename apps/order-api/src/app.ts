@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { connectPgServer } from '@app/messaging';
+import { connectPgServer, useStructuredLogger } from '@app/messaging';
 import type { OrderApiConfig } from './config.js';
 import { OrderApiModule } from './order-api.module.js';
 
@@ -11,7 +11,8 @@ export const MAX_BODY = '64kb';
 
 /** Builds the order API: HTTP, plus its consumer of payment results, sharing one broker. */
 export async function createOrderApi(config: OrderApiConfig, options: { logger?: false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(OrderApiModule.register(config), { bodyParser: false, ...options });
+  const app = await NestFactory.create<NestExpressApplication>(OrderApiModule.register(config), { bodyParser: false, bufferLogs: true, ...options });
+  useStructuredLogger(app, options);
   app.useBodyParser('json', { limit: MAX_BODY });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   connectPgServer(app, { serviceName: 'orders' });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsController, runWhileAppRuns, ServiceDatabaseModule } from '@app/messaging';
+import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsModule, nestBrokerLogger, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -12,15 +12,18 @@ export class OrderApiModule {
     return {
       module: OrderApiModule,
       imports: [
+        structuredLoggerModule('order-api'),
+        // The one app that reports the broker-wide gauges (every queue's depth): the others report only their own.
+        MetricsModule.forRoot({ brokerMetrics: true }),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS }),
       ],
-      controllers: [OrdersController, PaymentEventsHandler, HealthController, MetricsController],
+      controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [
         OrdersService,
         // The dead-letter alerter runs with the API; replicas share its work (SKIP LOCKED).
         runWhileAppRuns('dead-letter-alerter', [Broker], (broker: Broker) =>
-          new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl }).start(),
+          new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl, logger: nestBrokerLogger('dead-letter-alerter') }).start(),
         ),
       ],
     };

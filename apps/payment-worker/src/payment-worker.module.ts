@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController, ServiceDatabaseModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { CreatePayments1764400000001 } from './database/migrations/1764400000001-create-payments.js';
 import { OrderCreatedHandler } from './payments/order-created.handler.js';
@@ -12,10 +12,12 @@ export class PaymentWorkerModule {
     return {
       module: PaymentWorkerModule,
       imports: [
+        structuredLoggerModule('payment-worker'),
+        MetricsModule.forRoot(),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'payment-worker' }),
         ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001] }),
       ],
-      controllers: [OrderCreatedHandler, HealthController, MetricsController],
+      controllers: [OrderCreatedHandler, HealthController],
       providers: [{ provide: PaymentProviderClient, useValue: new PaymentProviderClient(config.paymentProviderUrl) }],
     };
   }

@@ -1,8 +1,10 @@
 // The public entry point of the messaging library. Apps import only from here.
 export { Broker, type ClaimOptions, type QueueStats } from './broker/broker.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './broker/broker-options.js';
-export { Consumer, type ConsumerOptions, type DeliveryControl, type MessageHandler } from './broker/consumer.js';
+export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './broker/consumer.js';
 export { consoleLogger, type BrokerLogger } from './broker/logger.js';
+export { nestBrokerLogger } from './nest/nest-logger.js';
+export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
@@ -30,5 +32,6 @@ export { connectPgServer } from './nest/connect-pg-server.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HealthController } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
-export { MetricsController } from './ops/metrics.controller.js';
+export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
+export { MetricsModule } from './ops/metrics.module.js';
 export { ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';

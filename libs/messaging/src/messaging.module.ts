@@ -1,6 +1,7 @@
 import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
 import { Broker } from './broker/broker.js';
 import { validateBrokerOptions, type BrokerOptions } from './broker/broker-options.js';
+import { nestBrokerLogger } from './nest/nest-logger.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
@@ -21,12 +22,13 @@ class BrokerLifecycle implements OnApplicationShutdown {
 const brokerProvider = {
   provide: Broker,
   inject: [MESSAGING_OPTIONS],
-  useFactory: (options: BrokerOptions) => Broker.connect(options),
+  useFactory: (options: BrokerOptions) => Broker.connect({ ...options, logger: options.logger ?? nestBrokerLogger() }),
 };
 
 /**
  * Makes a connected `Broker` injectable (global). The options are validated and the schema migrated while the
- * application boots, so a bad option fails the boot, not the first message.
+ * application boots, so a bad option fails the boot, not the first message. The broker logs through Nest's
+ * `Logger` (context `messaging`) unless `logger` is given.
  */
 @Module({})
 export class MessagingModule {

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Consume, Inbox, Outbox, PgContext } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
@@ -32,6 +32,8 @@ export interface PaymentOutcome {
  */
 @Controller()
 export class OrderCreatedHandler {
+  private readonly logger = new Logger(OrderCreatedHandler.name);
+
   constructor(
     private readonly provider: PaymentProviderClient,
     private readonly outbox: Outbox,
@@ -70,6 +72,7 @@ export class OrderCreatedHandler {
         { routingKey: completed ? 'payment.completed' : 'payment.failed', payload: outcome, messageId: `payment-${order.id}`, orderingKey: order.id },
         { transaction: manager },
       );
+      this.logger.log(`order ${order.id}: charge ${charge.id} ${charge.status}`);
     });
   }
 }

@@ -7,7 +7,7 @@ import { Topology, type QueueInfo } from '../topology/topology.js';
 import { assertQueueName } from '../validation/names.js';
 import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
 import { BROKER_DEFAULTS, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
-import { Consumer, type ClaimedBatch, type ConsumerOptions, type MessageHandler } from './consumer.js';
+import { Consumer, type ClaimedBatch, type ConsumerOptions, type HandledMessage, type MessageHandler } from './consumer.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
@@ -46,6 +46,7 @@ export class Broker {
   private readonly settler: Settler;
   private readonly listener: WakeUpListener;
   private readonly consumers = new Set<Consumer<never>>();
+  private readonly handledListeners = new Set<(message: HandledMessage) => void>();
   private readonly db: SqlExecutor;
   private readonly logger: BrokerLogger;
   private closed = false;
@@ -203,6 +204,7 @@ export class Broker {
         settler: this.settler,
         subscribe: (q, wakeUp) => this.listener.subscribe(q, wakeUp),
         logger: this.logger,
+        handled: (message) => this.handledListeners.forEach((listener) => listener(message)),
       },
       options,
     );
@@ -210,6 +212,12 @@ export class Broker {
     const stop = consumer.stop.bind(consumer);
     consumer.stop = () => stop().finally(() => this.consumers.delete(consumer as Consumer<never>));
     return consumer.start();
+  }
+
+  /** Calls `listener` for every message this broker's consumers handle (metrics); returns its removal. */
+  onMessageHandled(listener: (message: HandledMessage) => void): () => void {
+    this.handledListeners.add(listener);
+    return () => this.handledListeners.delete(listener);
   }
 
   /** Forgets message ids whose deduplication window is over; returns how many. The outbox relay runs it. */

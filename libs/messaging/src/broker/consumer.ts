@@ -40,6 +40,14 @@ export interface DeliveryControl {
   readonly signal: AbortSignal;
 }
 
+/** What became of one handled message: acked, failed (nacked: retried or dead-lettered), or released on stop. */
+export interface HandledMessage {
+  queue: string;
+  outcome: 'acked' | 'failed' | 'released';
+  /** How long the handler ran, in ms. */
+  durationMs: number;
+}
+
 export type MessageHandler<T = unknown> = (delivery: Delivery<T>, control: DeliveryControl) => unknown;
 
 export interface ClaimedBatch {
@@ -62,6 +70,8 @@ export interface ConsumerPorts {
   settler: Settler;
   subscribe(queue: string, wakeUp: () => void): Promise<() => void>;
   logger: BrokerLogger;
+  /** Told of every handled message (metrics). */
+  handled?(message: HandledMessage): void;
 }
 
 interface Running {
@@ -280,6 +290,7 @@ export class Consumer<T = unknown> {
       },
     };
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
+    const startedAt = performance.now();
     try {
       await withProcessSpan(delivery, this.consumerGroup, async () => this.handler(delivery as Delivery<T>, control));
       if (!entry.settled) outcome = { ack: true };
@@ -292,6 +303,12 @@ export class Consumer<T = unknown> {
       this.running.delete(delivery.id);
       if (this.running.size === 0) this.allIdle?.();
     }
+    this.ports.handled?.({
+      queue: this.queue,
+      // No outcome: the handler nacked it itself, or the consumer stopped and released it.
+      outcome: outcome?.ack ? 'acked' : outcome || !entry.abort.signal.aborted ? 'failed' : 'released',
+      durationMs: performance.now() - startedAt,
+    });
     // The slot is free before the settle is written: settles join a batch in the background (stop() waits for them).
     // Holding the slot for the ack's round trip capped throughput at `concurrency` messages per round trip.
     if (outcome?.ack) {

@@ -8,6 +8,7 @@ import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { migrateDatabase, SERVICE_MIGRATIONS } from '../sql/migrator.js';
 import { runWhileAppRuns } from './background-task.js';
+import { nestBrokerLogger } from './nest-logger.js';
 
 export interface ServiceDatabaseOptions {
   /** The service's own database. */
@@ -55,7 +56,7 @@ export class ServiceDatabaseModule {
           ? []
           : [
               runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
-                new OutboxRelay({ database: options.url, schema: SERVICE_SCHEMA, broker }).start(),
+                new OutboxRelay({ database: options.url, schema: SERVICE_SCHEMA, broker, logger: nestBrokerLogger() }).start(),
               ),
             ]),
       ],

@@ -1,6 +1,20 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { Gauge, register, type Registry } from 'prom-client';
 import { Broker } from '../broker/broker.js';
+import { registerProcessMetrics } from './process-metrics.js';
+
+export const METRICS_OPTIONS = Symbol('METRICS_OPTIONS');
+
+export interface MetricsOptions {
+  /**
+   * Also export the broker-wide gauges: every queue's depth by state and the age of its oldest waiting message,
+   * read from the broker at each scrape. They are the same whichever app reads them, so turn this on in one app
+   * only (the reference system: order-api); every app scraped would repeat each series. Default false.
+   */
+  brokerMetrics?: boolean;
+  /** Where the metrics live. Default: prom-client's global registry. */
+  registry?: Registry;
+}
 
 const gauges = new WeakMap<Registry, { messages: Gauge<'queue' | 'state'>; oldest: Gauge<'queue'> }>();
 
@@ -18,23 +32,40 @@ function queueGauges(registry: Registry): { messages: Gauge<'queue' | 'state'>; 
 }
 
 /**
- * `GET /metrics` in the Prometheus text format: prom-client's registry (messaging_dead_letters_total and anything
- * the app adds) plus every queue's depth and the age of its oldest waiting message, read from the broker at scrape.
+ * `GET /metrics` in the Prometheus text format: the registry (with what the app adds; the dead-letter alerter's
+ * messaging_dead_letters_total where it runs), this process's metrics (registerProcessMetrics), and, with
+ * `brokerMetrics`, every queue's depth. Register it through MetricsModule.forRoot(options), or list it as a
+ * controller for the defaults.
  */
 @Controller('metrics')
 export class MetricsController {
-  constructor(private readonly broker: Broker) {}
+  private readonly registry: Registry;
+  private readonly brokerMetrics: boolean;
+
+  constructor(
+    private readonly broker: Broker,
+    @Optional() @Inject(METRICS_OPTIONS) options: MetricsOptions | null,
+  ) {
+    this.registry = options?.registry ?? register;
+    this.brokerMetrics = options?.brokerMetrics === true;
+    registerProcessMetrics(this.registry, broker);
+  }
 
   @Get()
   @Header('content-type', register.contentType)
   async scrape(): Promise<string> {
-    const { messages, oldest } = queueGauges(register);
+    if (this.brokerMetrics) await this.readQueueDepths();
+    return this.registry.metrics();
+  }
+
+  private async readQueueDepths(): Promise<void> {
+    const { messages, oldest } = queueGauges(this.registry);
+    const depths = await this.broker.queueDepths();
     messages.reset();
     oldest.reset();
-    for (const depth of await this.broker.queueDepths()) {
+    for (const depth of depths) {
       for (const state of ['ready', 'delayed', 'leased'] as const) messages.set({ queue: depth.queue, state }, depth[state]);
       oldest.set({ queue: depth.queue }, depth.oldestAgeSeconds);
     }
-    return register.metrics();
   }
 }

@@ -5,6 +5,7 @@ import type { BrokerOptions } from '../broker/broker-options.js';
 import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consumer.js';
 import type { Delivery } from '../broker/message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
+import { nestBrokerLogger } from '../nest/nest-logger.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertPattern, assertRoutingKey } from '../validation/names.js';
 import { planHandler, type HandlerPlan } from './handler-options.js';
@@ -92,7 +93,7 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   private async start(): Promise<void> {
     this._status$.next('connecting');
     const subscriptions = this.subscriptions();
-    this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
+    this.broker = this.options.broker ?? (await Broker.connect({ logger: nestBrokerLogger(), ...this.options.connection }));
     for (const s of subscriptions) await this.declare(s);
     for (const s of subscriptions) {
       const consumer = await this.broker.consume(s.queue, (delivery, control) => this.process(s, delivery, control), {

@@ -1,0 +1,28 @@
+import { Logger } from '@nestjs/common';
+import type { BrokerLogger } from '../broker/logger.js';
+import { errorText } from '../broker/settler.js';
+
+/** One line for what came with a message: an error's message (its stack is debug detail), anything else as JSON. */
+function summary(detail: unknown): string {
+  if (detail instanceof Error) return `${detail.name}: ${detail.message}`;
+  return (errorText(detail) ?? String(detail)).split('\n')[0];
+}
+
+const line = (message: string, details: unknown[], describe: (detail: unknown) => string) =>
+  details.length === 0 ? message : `${message}: ${details.map(describe).join('; ')}`;
+
+/**
+ * The library's logger inside Nest: Nest's `Logger` with the context `messaging`, so the library's lines go through
+ * whatever logger the app uses (`app.useLogger(...)`, e.g. nestjs-pino). Nest loggers drop or misread extra
+ * arguments (pino ignores them; Nest takes a trailing string for the context), so the details are folded into the
+ * message: one line with the error's message, and the full error with its stack only at debug level.
+ */
+export function nestBrokerLogger(context = 'messaging'): BrokerLogger {
+  const logger = new Logger(context);
+  return {
+    log: (message, ...details) => logger.log(line(message, details, summary)),
+    warn: (message, ...details) => logger.warn(line(message, details, summary)),
+    error: (message, ...details) => logger.error(line(message, details, summary)),
+    debug: (message, ...details) => logger.debug(line(message, details, (d) => errorText(d) ?? String(d))),
+  };
+}
