@@ -8,7 +8,15 @@ export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './br
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
 export { pgExecutor, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
 export * from './errors.js';
-export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module.js';
+export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
+export {
+  HOUSEKEEPING_DEFAULTS,
+  Housekeeping,
+  type BrokerHousekeepingOptions,
+  type Chore,
+  type HousekeepingOptions,
+  type InboxHousekeepingOptions,
+} from './housekeeping/housekeeping.js';
 export { LATEST_SCHEMA_VERSION, migrate } from './sql/migrator.js';
 export { DEAD_LETTER_SUFFIX, QUEUE_DEFAULTS, type QueueOptions, type ResolvedQueueOptions } from './topology/queue-options.js';
 export type { QueueInfo } from './topology/topology.js';

@@ -1,19 +1,37 @@
-import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Broker } from './broker/broker.js';
 import { validateBrokerOptions, type BrokerOptions } from './broker/broker-options.js';
+import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
-export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: InjectionToken[];
-  useFactory: (...args: never[]) => BrokerOptions | Promise<BrokerOptions>;
+/** The Broker's options, and its housekeeping's. */
+export interface MessagingModuleOptions extends BrokerOptions {
+  /** The broker's chores (deduplication purge, expired queue sweep) while the app runs; `false`: none. Default on. */
+  housekeeping?: BrokerHousekeepingOptions | false;
 }
 
-/** Closes the broker when the Nest application shuts down. */
-class BrokerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(Broker) private readonly broker: Broker) {}
+export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: InjectionToken[];
+  useFactory: (...args: never[]) => MessagingModuleOptions | Promise<MessagingModuleOptions>;
+}
+
+/** Runs the broker's housekeeping while the app runs, and closes the broker when the app shuts down. */
+class BrokerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private housekeeping: Housekeeping | null = null;
+
+  constructor(
+    @Inject(Broker) private readonly broker: Broker,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { housekeeping, logger } = this.options;
+    if (housekeeping !== false) this.housekeeping = Housekeeping.forBroker(this.broker, { logger, ...housekeeping }).start();
+  }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.housekeeping?.stop();
     await this.broker.close();
   }
 }
@@ -21,16 +39,16 @@ class BrokerLifecycle implements OnApplicationShutdown {
 const brokerProvider = {
   provide: Broker,
   inject: [MESSAGING_OPTIONS],
-  useFactory: (options: BrokerOptions) => Broker.connect(options),
+  useFactory: ({ housekeeping: _housekeeping, ...options }: MessagingModuleOptions) => Broker.connect(options),
 };
 
 /**
- * Makes a connected `Broker` injectable (global). The options are validated and the schema migrated while the
- * application boots, so a bad option fails the boot, not the first message.
+ * Makes a connected `Broker` injectable (global) and runs its housekeeping. The options are validated and the
+ * schema migrated while the application boots, so a bad option fails the boot, not the first message.
  */
 @Module({})
 export class MessagingModule {
-  static forRoot(options: BrokerOptions = {}): DynamicModule {
+  static forRoot(options: MessagingModuleOptions = {}): DynamicModule {
     validateBrokerOptions(options);
     return {
       module: MessagingModule,

@@ -212,9 +212,10 @@ export class Broker {
     return consumer.start();
   }
 
-  /** Forgets message ids whose deduplication window is over; returns how many. The outbox relay runs it. */
-  async purgeExpiredDeduplication(): Promise<number> {
-    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication());
+  /** Forgets message ids whose deduplication window is over (up to `limit`); returns how many. Housekeeping runs it. */
+  async purgeExpiredDeduplication(options: { limit?: number } = {}): Promise<number> {
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, 1_000_000);
+    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication(options.limit ?? null));
     return row.n;
   }
 
@@ -245,7 +246,8 @@ export class Broker {
 
   /**
    * Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires): a queue that stops being renewed is deleted by
-   * deleteExpiredQueues. Reply queues of the Nest client use it, so a crashed client leaves nothing behind.
+   * deleteExpiredQueues (housekeeping runs it). Reply queues of the Nest client use it, so a crashed client leaves
+   * nothing behind.
    */
   async renewQueue(name: string, ttlMs: number): Promise<void> {
     assertQueueName(name);

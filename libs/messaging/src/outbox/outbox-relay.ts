@@ -51,7 +51,6 @@ export class OutboxRelay {
   private stopping = false;
   private wakeRequested = false;
   private readonly signal = new WakeSignal();
-  private lastPurge = 0;
   /** Messages handed to the broker so far. */
   relayed = 0;
 
@@ -108,7 +107,6 @@ export class OutboxRelay {
       try {
         moved = await this.relayOnce();
         failures = 0;
-        await this.purgeDeduplicationNowAndThen();
       } catch (error) {
         failures++;
         this.logger.error(`Outbox relay round failed (${failures} in a row)`, error);
@@ -156,11 +154,5 @@ export class OutboxRelay {
     if (sent.length > 0) await db.run(this.sql.deleteOutbox(sent.map((r) => r.id)));
     this.relayed += sent.length;
     return sent.length;
-  }
-
-  private async purgeDeduplicationNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPurge < 60_000) return;
-    this.lastPurge = Date.now();
-    await this.options.broker.purgeExpiredDeduplication();
   }
 }
