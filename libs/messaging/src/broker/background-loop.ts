@@ -8,7 +8,7 @@ export interface BackgroundLoopOptions {
   name: string;
   /**
    * One round of work. Resolve `true` to run again at once (a full batch: more is waiting); anything else waits
-   * `nextDelayMs()` or `intervalMs`, or until `wake()`.
+   * `nextDelayMs()` or `intervalMs`, or until `wake()`. A wake during a round runs another right after it.
    */
   round: () => Promise<boolean | void>;
   /** Wait between rounds, in ms. */
@@ -31,6 +31,7 @@ export class BackgroundLoop {
   private readonly signal = new WakeSignal();
   private loop: Promise<void> | null = null;
   private stopping = false;
+  private woken = false;
   private failures = 0;
   private failingSince = 0;
 
@@ -47,8 +48,9 @@ export class BackgroundLoop {
     return this;
   }
 
-  /** Cuts the current wait short (a NOTIFY arrived); a wake during a round is dropped. */
+  /** Runs a round now (a NOTIFY arrived): cuts the wait short, or runs again after the round in progress. */
   wake(): void {
+    this.woken = true;
     this.signal.wake();
   }
 
@@ -63,6 +65,7 @@ export class BackgroundLoop {
   private async run(): Promise<void> {
     while (!this.stopping) {
       let again = false;
+      this.woken = false;
       try {
         again = (await this.options.round()) === true;
         this.succeeded();
@@ -70,7 +73,7 @@ export class BackgroundLoop {
         this.failed(error);
       }
       if (this.stopping) break;
-      if (again) continue;
+      if (this.failures === 0 && (again || this.woken)) continue;
       await this.signal.wait(this.delay());
     }
   }

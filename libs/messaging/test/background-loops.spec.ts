@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Registry } from 'prom-client';
-import { Broker, DeadLetterAlerter } from '../src/index.js';
+import { Broker, DeadLetterAlerter, migrateDatabase, OutboxRelay, SERVICE_MIGRATIONS } from '../src/index.js';
 import { createTestDatabase, recordingLogger, startEmbeddedPostgres, testDatabaseUrl, waitFor, type RunningPostgres, type TestDatabase } from '../testing/index.js';
 
 /** Lets `ms` of idle time pass: the thing measured is what happens in that window. */
 const idleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('the dead-letter alerter loop', () => {
+describe('the background loops (dead-letter alerter, outbox relay)', () => {
   describe('idle', () => {
     let database: TestDatabase;
     let broker: Broker;
@@ -52,6 +52,7 @@ describe('the dead-letter alerter loop', () => {
       dataDir = mkdtempSync(join(tmpdir(), 'alerter-outage-'));
       server = await startEmbeddedPostgres({ dataDir: join(dataDir, 'data') });
       broker = await Broker.connect({ connectionString: server.url, poolSize: 2, logger: recordingLogger() });
+      await migrateDatabase(server.url, 'service', SERVICE_MIGRATIONS);
     }, 120_000);
     afterAll(async () => {
       await broker.close();
@@ -59,26 +60,32 @@ describe('the dead-letter alerter loop', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }, 60_000);
 
-    it('logs one line when the outage starts, backs off, and logs one line when it is over', async () => {
-      const logger = recordingLogger();
-      const alerter = await new DeadLetterAlerter({ broker, registry: new Registry(), logger }).start();
+    it('each logs one line when the outage starts, backs off, and logs one line when it is over', async () => {
+      const alerterLog = recordingLogger();
+      const relayLog = recordingLogger();
+      const alerter = await new DeadLetterAlerter({ broker, registry: new Registry(), logger: alerterLog }).start();
+      const relay = await new OutboxRelay({ database: server.url, schema: 'service', broker, listen: false, logger: relayLog }).start();
       try {
         await server.stop();
-        await waitFor(() => logger.at('error').length === 1, { what: 'the outage to be logged' });
-        const failedRounds = () => logger.at('debug').length;
-        const roundsAtStart = failedRounds();
+        await waitFor(() => alerterLog.at('error').length === 1 && relayLog.at('error').length === 1, { what: 'the outage to be logged' });
+        // Every failed round leaves a debug line; the busy loop tried (and logged a stack trace) about 1,000 times in 3 s.
+        const triesAtStart = [alerterLog.at('debug').length, relayLog.at('debug').length];
         await idleFor(3_000);
-        // Backoff of 1 s, 2 s, 4 s...: at most three more tries in 3 s (the busy loop tried about 1,000 times).
-        expect(failedRounds() - roundsAtStart).toBeLessThanOrEqual(3);
-        expect(logger.at('error')).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Dead-letter alerter failed: .+; retrying with backoff/) })]);
+        // Backoff from 1 s (alerter) and 200 ms (relay), doubling: at most 3 and 5 more tries in 3 s.
+        expect(alerterLog.at('debug').length - triesAtStart[0]).toBeLessThanOrEqual(3);
+        expect(relayLog.at('debug').length - triesAtStart[1]).toBeLessThanOrEqual(5);
+        expect(alerterLog.at('error')).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Dead-letter alerter failed: .+; retrying with backoff/) })]);
+        expect(relayLog.at('error')).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Outbox relay failed: .+; retrying with backoff/) })]);
         expect(alerter.failing).toBe(true);
 
         await server.start();
-        await waitFor(() => logger.at('log').length === 1, { timeoutMs: 40_000, what: 'the recovery to be logged' });
-        expect(logger.at('log')[0].message).toMatch(/^Dead-letter alerter recovered after \d+ failed round\(s\) over [\d.]+ s$/);
-        expect(logger.at('error')).toHaveLength(1);
+        await waitFor(() => alerterLog.at('log').length === 1 && relayLog.at('log').length === 1, { timeoutMs: 40_000, what: 'the recoveries to be logged' });
+        expect(alerterLog.at('log')[0].message).toMatch(/^Dead-letter alerter recovered after \d+ failed round\(s\) over [\d.]+ s$/);
+        expect(relayLog.at('log')[0].message).toMatch(/^Outbox relay recovered after \d+ failed round\(s\) over [\d.]+ s$/);
+        expect([alerterLog.at('error').length, relayLog.at('error').length]).toEqual([1, 1]);
         expect(alerter.failing).toBe(false);
       } finally {
+        await relay.stop();
         await alerter.stop();
       }
     }, 90_000);
