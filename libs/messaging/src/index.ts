@@ -36,7 +36,7 @@ export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
 export { connectPgServer } from './nest/connect-pg-server.js';
 export { runWhileAppRuns } from './nest/background-task.js';
-export { HealthController } from './ops/health.controller.js';
+export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { MetricsController } from './ops/metrics.controller.js';
 export { ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';

@@ -1,7 +1,9 @@
 import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Broker } from './broker/broker.js';
 import { validateBrokerOptions, type BrokerOptions } from './broker/broker-options.js';
+import { TerminusModule } from '@nestjs/terminus';
 import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
+import { HEALTH_OPTIONS, type HealthOptions } from './ops/health.controller.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
@@ -9,6 +11,8 @@ export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 export interface MessagingModuleOptions extends BrokerOptions {
   /** The broker's chores (deduplication purge, expired queue sweep) while the app runs; `false`: none. Default on. */
   housekeeping?: BrokerHousekeepingOptions | false;
+  /** Options of HealthController (`/health`). */
+  health?: HealthOptions;
 }
 
 export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -39,8 +43,13 @@ class BrokerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 const brokerProvider = {
   provide: Broker,
   inject: [MESSAGING_OPTIONS],
-  useFactory: ({ housekeeping: _housekeeping, ...options }: MessagingModuleOptions) => Broker.connect(options),
+  useFactory: ({ housekeeping: _housekeeping, health: _health, ...options }: MessagingModuleOptions) => Broker.connect(options),
 };
+
+const healthOptionsProvider = { provide: HEALTH_OPTIONS, inject: [MESSAGING_OPTIONS], useFactory: (options: MessagingModuleOptions) => options.health ?? {} };
+
+/** TerminusModule comes along (and is exported) so that HealthController works in any app that imports this module. */
+const terminus = TerminusModule.forRoot({ errorLogStyle: 'pretty' });
 
 /**
  * Makes a connected `Broker` injectable (global) and runs its housekeeping. The options are validated and the
@@ -53,8 +62,9 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, BrokerLifecycle],
-      exports: [Broker],
+      imports: [terminus],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, healthOptionsProvider, BrokerLifecycle],
+      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
     };
   }
 
@@ -62,7 +72,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      imports: options.imports ?? [],
+      imports: [...(options.imports ?? []), terminus],
       providers: [
         {
           provide: MESSAGING_OPTIONS,
@@ -74,9 +84,10 @@ export class MessagingModule {
           },
         },
         brokerProvider,
+        healthOptionsProvider,
         BrokerLifecycle,
       ],
-      exports: [Broker],
+      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
     };
   }
 }

@@ -46,6 +46,8 @@ export class Broker {
   private readonly settler: Settler;
   private readonly listener: WakeUpListener;
   private readonly consumers = new Set<Consumer<never>>();
+  /** Queues whose consumer stopped while the broker stayed open, until another consumes them. */
+  private readonly stoppedQueues = new Set<string>();
   private readonly db: SqlExecutor;
   private readonly logger: BrokerLogger;
   private closed = false;
@@ -207,8 +209,13 @@ export class Broker {
       options,
     );
     this.consumers.add(consumer as Consumer<never>);
+    this.stoppedQueues.delete(queue);
     const stop = consumer.stop.bind(consumer);
-    consumer.stop = () => stop().finally(() => this.consumers.delete(consumer as Consumer<never>));
+    consumer.stop = () =>
+      stop().finally(() => {
+        this.consumers.delete(consumer as Consumer<never>);
+        if (![...this.consumers].some((other) => other.queue === queue)) this.stoppedQueues.add(queue);
+      });
     return consumer.start();
   }
 
@@ -301,6 +308,24 @@ export class Broker {
   /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
   onWakeUp(payload: string, wakeUp: () => void): Promise<() => void> {
     return this.open().listener.subscribe(payload, wakeUp);
+  }
+
+  /** Does the database answer? Resolves or throws (health checks). */
+  async ping(): Promise<void> {
+    await untraced(() => this.open().db.run(this.sql.ping()));
+  }
+
+  /**
+   * The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open (until
+   * one consumes them again): a readiness check fails on the latter.
+   */
+  get consumerStatus(): { running: string[]; stopped: string[] } {
+    return { running: [...new Set([...this.consumers].map((c) => c.queue))].sort(), stopped: [...this.stoppedQueues].sort() };
+  }
+
+  /** The LISTEN connection: 'unused' until someone subscribes, then 'connected' or 'disconnected' (reconnecting). */
+  get listenerState(): 'unused' | 'connected' | 'disconnected' {
+    return this.listener.state;
   }
 
   /** The backend pid of the LISTEN session, once a consumer listens (for diagnostics and fault-injection tests). */

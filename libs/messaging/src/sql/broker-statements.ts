@@ -512,6 +512,11 @@ export class BrokerStatements {
 
   // ---- inspection -----------------------------------------------------------------------------------------------
 
+  /** The cheapest round trip: does the database answer (health checks). */
+  ping(): SqlStatement {
+    return { text: 'SELECT 1', values: [] };
+  }
+
   /** Every queue's message counts by state, in one scan (for the metrics endpoint). */
   queueDepths(): SqlStatement {
     return {
