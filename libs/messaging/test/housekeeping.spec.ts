@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import pg from 'pg';
-import { Broker, Housekeeping, Inbox, MessagingModule, migrate, SERVICE_MIGRATIONS, ServiceDatabaseModule } from '../src/index.js';
+import { Broker, Housekeeping, Inbox, MessagingModule, migrate, PgServer, SERVICE_MIGRATIONS, ServiceDatabaseModule } from '../src/index.js';
 import { createTestBroker, createTestDatabase, recordingLogger, testDatabaseUrl, testPool, uniqueSchemaName, waitFor, type TestBroker, type TestDatabase } from '../testing/index.js';
 
 describe('housekeeping', () => {
@@ -134,6 +135,23 @@ describe('housekeeping', () => {
     } finally {
       await app.close();
       await t.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+
+  it('a PgServer that connects its own broker runs the broker chores (a worker without MessagingModule)', async () => {
+    await seedExpiringQueues(t.broker, t.schema, t.query, ['reply.worker-lapsed'], ['reply.worker-renewed']);
+    @Module({})
+    class WorkerModule {}
+    const worker = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule, {
+      strategy: new PgServer({ serviceName: 'worker', connection: { connectionString: testDatabaseUrl(), schema: t.schema, poolSize: 2, logger: recordingLogger() } }),
+      logger: false,
+    });
+    await worker.listen();
+    try {
+      await waitFor(async () => !(await t.broker.listQueues()).some((q) => q.name === 'reply.worker-lapsed'), { what: 'the expired queue sweep' });
+      expect((await t.broker.listQueues()).map((q) => q.name)).toContain('reply.worker-renewed');
+    } finally {
+      await worker.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import type { BrokerOptions } from '../broker/broker-options.js';
 import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consumer.js';
 import type { Delivery } from '../broker/message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
+import { Housekeeping } from '../housekeeping/housekeeping.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertPattern, assertRoutingKey } from '../validation/names.js';
 import { planHandler, type HandlerPlan } from './handler-options.js';
@@ -50,6 +51,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   override readonly transportId = PG_TRANSPORT;
   override readonly propagatesEventHandlerErrors = true;
   private broker: Broker | null = null;
+  /** The broker's chores, when this server owns its broker (with a shared one, MessagingModule runs them). */
+  private housekeeping: Housekeeping | null = null;
   private readonly consumers: Consumer[] = [];
   private readonly errorListeners: ((error: unknown) => void)[] = [];
   private warnedAboutFilter = false;
@@ -75,6 +78,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   async close(): Promise<void> {
     const consumers = this.consumers.splice(0);
     await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await this.housekeeping?.stop();
+    this.housekeeping = null;
     if (this.broker && !this.options.broker) await this.broker.close();
     this.broker = null;
     this._status$.next('disconnected');
@@ -93,6 +98,7 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     this._status$.next('connecting');
     const subscriptions = this.subscriptions();
     this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
+    if (!this.options.broker) this.housekeeping = Housekeeping.forBroker(this.broker, { logger: this.options.connection?.logger }).start();
     for (const s of subscriptions) await this.declare(s);
     for (const s of subscriptions) {
       const consumer = await this.broker.consume(s.queue, (delivery, control) => this.process(s, delivery, control), {
