@@ -116,11 +116,27 @@ describe('health (terminus): liveness and readiness', () => {
     expect(status).toBe(503);
     expect(body.error).toEqual({ consumers: { status: 'down', running: ['health.pings'], stopped: ['health.extra'] } });
 
-    const again = await broker.consume('health.extra', async () => undefined);
+    // The app's shutdown stops this one.
+    await broker.consume('health.extra', async () => undefined);
+    expect((await get('/health/ready')).status).toBe(200);
+  });
+
+  it('readiness fails while the LISTEN connection is down, and passes once it is back', async () => {
+    const broker = app.get(Broker);
+    const admin = testPool(testDatabaseUrl(), 1);
+    proxy.refuseNew();
     try {
-      expect((await get('/health/ready')).status).toBe(200);
+      // The session ends and its reconnects are refused, while the pool's open connections still answer.
+      await admin.query('SELECT pg_terminate_backend($1)', [broker.listenerBackendPid]);
+      await waitFor(() => broker.listenerState === 'disconnected', { what: 'the LISTEN connection to drop' });
+      const { status, body } = await get('/health/ready');
+      expect(status).toBe(503);
+      expect(body.error.listen).toEqual({ status: 'down', state: 'disconnected' });
     } finally {
-      await again.stop();
+      proxy.acceptNew();
+      await admin.end();
     }
+    await waitFor(async () => (await get('/health/ready')).status === 200, { timeoutMs: 30_000, what: 'readiness after the reconnect' });
+    expect((await get('/health/ready')).body.details.listen).toEqual({ status: 'up', state: 'connected' });
   });
 });

@@ -11,6 +11,9 @@ export interface RunningFreezableProxy {
   freeze(): void;
   /** Forwards everything held and resumes. */
   thaw(): void;
+  /** Closes every new connection at once (a server refusing sessions); the open ones carry on. Until accept(). */
+  refuseNew(): void;
+  acceptNew(): void;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ interface Pair {
 /** A TCP proxy to `target` (host:port) that a test can freeze and thaw, to show what waits on a hung database. */
 export async function startFreezableProxy(target: { host: string; port: number }): Promise<RunningFreezableProxy> {
   let frozen = false;
+  let refusing = false;
   const pairs = new Set<Pair>();
 
   const forward = (pair: Pair, from: 'client' | 'upstream', chunk: Buffer) => {
@@ -48,6 +52,7 @@ export async function startFreezableProxy(target: { host: string; port: number }
   };
 
   const server = createServer((client) => {
+    if (refusing) return void client.destroy();
     const pair: Pair = { client, upstream: null, toUpstream: [], toClient: [] };
     pairs.add(pair);
     client.on('data', (chunk: Buffer) => forward(pair, 'client', chunk));
@@ -78,6 +83,12 @@ export async function startFreezableProxy(target: { host: string; port: number }
         if (pair.upstream) flush(pair);
         else connectUpstream(pair);
       }
+    },
+    refuseNew: () => {
+      refusing = true;
+    },
+    acceptNew: () => {
+      refusing = false;
     },
     close: async () => {
       for (const pair of pairs) {
