@@ -91,7 +91,7 @@ describe('the order system end to end, as processes', () => {
     // Nothing more arrives: no duplicate mail or alert.
     expect(smtp.mails).toHaveLength(4);
     expect(hook.posts).toHaveLength(2);
-    expect(logs.some((line) => line.includes('"event":"dead_letter"'))).toBe(true);
+    expect(logs.some((line) => line.includes(`Dead letter in notifications.order-events: message order-${bounced.id}-created`))).toBe(true);
   }, 120_000);
 
   it('one order is one trace across the three services: the HTTP request, the outbox write, the relay, each consumer, the provider call', async () => {

@@ -10,7 +10,15 @@ export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './br
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
 export { pgExecutor, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
 export * from './errors.js';
-export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module.js';
+export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
+export {
+  HOUSEKEEPING_DEFAULTS,
+  Housekeeping,
+  type BrokerHousekeepingOptions,
+  type Chore,
+  type HousekeepingOptions,
+  type InboxHousekeepingOptions,
+} from './housekeeping/housekeeping.js';
 export { LATEST_SCHEMA_VERSION, migrate } from './sql/migrator.js';
 export { DEAD_LETTER_SUFFIX, QUEUE_DEFAULTS, type QueueOptions, type ResolvedQueueOptions } from './topology/queue-options.js';
 export type { QueueInfo } from './topology/topology.js';
@@ -30,7 +38,7 @@ export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
 export { connectPgServer } from './nest/connect-pg-server.js';
 export { runWhileAppRuns } from './nest/background-task.js';
-export { HealthController } from './ops/health.controller.js';
+export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';

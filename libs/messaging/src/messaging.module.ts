@@ -1,20 +1,42 @@
-import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { Broker } from './broker/broker.js';
 import { validateBrokerOptions, type BrokerOptions } from './broker/broker-options.js';
 import { nestBrokerLogger } from './nest/nest-logger.js';
+import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
+import { HEALTH_OPTIONS, type HealthOptions } from './ops/health.controller.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
-export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  inject?: InjectionToken[];
-  useFactory: (...args: never[]) => BrokerOptions | Promise<BrokerOptions>;
+/** The Broker's options, and its housekeeping's. */
+export interface MessagingModuleOptions extends BrokerOptions {
+  /** The broker's chores (deduplication purge, expired queue sweep) while the app runs; `false`: none. Default on. */
+  housekeeping?: BrokerHousekeepingOptions | false;
+  /** Options of HealthController (`/health`). */
+  health?: HealthOptions;
 }
 
-/** Closes the broker when the Nest application shuts down. */
-class BrokerLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(Broker) private readonly broker: Broker) {}
+export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: InjectionToken[];
+  useFactory: (...args: never[]) => MessagingModuleOptions | Promise<MessagingModuleOptions>;
+}
+
+/** Runs the broker's housekeeping while the app runs, and closes the broker when the app shuts down. */
+class BrokerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private housekeeping: Housekeeping | null = null;
+
+  constructor(
+    @Inject(Broker) private readonly broker: Broker,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { housekeeping, logger } = this.options;
+    if (housekeeping !== false) this.housekeeping = Housekeeping.forBroker(this.broker, { logger, ...housekeeping }).start();
+  }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.housekeeping?.stop();
     await this.broker.close();
   }
 }
@@ -22,23 +44,30 @@ class BrokerLifecycle implements OnApplicationShutdown {
 const brokerProvider = {
   provide: Broker,
   inject: [MESSAGING_OPTIONS],
-  useFactory: (options: BrokerOptions) => Broker.connect({ ...options, logger: options.logger ?? nestBrokerLogger() }),
+  useFactory: ({ housekeeping: _housekeeping, health: _health, ...options }: MessagingModuleOptions) =>
+    Broker.connect({ ...options, logger: options.logger ?? nestBrokerLogger() }),
 };
 
+const healthOptionsProvider = { provide: HEALTH_OPTIONS, inject: [MESSAGING_OPTIONS], useFactory: (options: MessagingModuleOptions) => options.health ?? {} };
+
+/** TerminusModule comes along (and is exported) so that HealthController works in any app that imports this module. */
+const terminus = TerminusModule.forRoot({ errorLogStyle: 'pretty' });
+
 /**
- * Makes a connected `Broker` injectable (global). The options are validated and the schema migrated while the
- * application boots, so a bad option fails the boot, not the first message. The broker logs through Nest's
- * `Logger` (context `messaging`) unless `logger` is given.
+ * Makes a connected `Broker` injectable (global) and runs its housekeeping. The options are validated and the
+ * schema migrated while the application boots, so a bad option fails the boot, not the first message. The broker
+ * logs through Nest's `Logger` (context `messaging`) unless `logger` is given.
  */
 @Module({})
 export class MessagingModule {
-  static forRoot(options: BrokerOptions = {}): DynamicModule {
+  static forRoot(options: MessagingModuleOptions = {}): DynamicModule {
     validateBrokerOptions(options);
     return {
       module: MessagingModule,
       global: true,
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, BrokerLifecycle],
-      exports: [Broker],
+      imports: [terminus],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, healthOptionsProvider, BrokerLifecycle],
+      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
     };
   }
 
@@ -46,7 +75,7 @@ export class MessagingModule {
     return {
       module: MessagingModule,
       global: true,
-      imports: options.imports ?? [],
+      imports: [...(options.imports ?? []), terminus],
       providers: [
         {
           provide: MESSAGING_OPTIONS,
@@ -58,9 +87,10 @@ export class MessagingModule {
           },
         },
         brokerProvider,
+        healthOptionsProvider,
         BrokerLifecycle,
       ],
-      exports: [Broker],
+      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert } from '../src/index.js';
-import { createTestBroker, startWebhookReceiver, waitFor, type RunningWebhookReceiver, type TestBroker } from '../testing/index.js';
+import { createTestBroker, recordingLogger, startWebhookReceiver, waitFor, type RunningWebhookReceiver, type TestBroker } from '../testing/index.js';
 
 describe('dead-letter alerts', () => {
   let t: TestBroker;
@@ -27,19 +27,25 @@ describe('dead-letter alerts', () => {
 
   it('raises one alert per dead letter: a log line, a counter, one webhook post, and a messaging.dead_lettered event', async () => {
     const registry = new Registry();
-    const lines: string[] = [];
+    const logger = recordingLogger();
     const alerter = await new DeadLetterAlerter({
       broker: t.broker,
       webhookUrl: hook.url,
       registry,
-      writeLogLine: (line) => lines.push(line),
+      logger,
     }).start();
     try {
       await failOne('order-1');
       await waitFor(() => hook.posts.length === 1, { what: 'the webhook post' });
       expect(hook.posts[0].text).toContain('Dead letter in payments: message order-1 (order.created) delivery_limit, moved to payments.dlq');
       expect(hook.posts[0].text).toContain('card declined for order-1');
-      expect(JSON.parse(lines[0])).toMatchObject({ level: 'error', event: 'dead_letter', queue: 'payments', messageId: 'order-1', reason: 'delivery_limit' });
+      expect(logger.at('error')).toEqual([
+        {
+          level: 'error',
+          message: 'Dead letter in payments: message order-1 (order.created) delivery_limit',
+          context: [expect.objectContaining({ event: 'dead_letter', queue: 'payments', messageId: 'order-1', reason: 'delivery_limit' })],
+        },
+      ]);
       const metric = await registry.getSingleMetric('messaging_dead_letters_total')!.get();
       expect(metric.values).toEqual([expect.objectContaining({ labels: { queue: 'payments', reason: 'delivery_limit' }, value: 1 })]);
       const [event] = await waitFor(() => t.broker.claim<DeadLetterAlert>('ops.dead-letters'), { what: 'the event' });
@@ -62,7 +68,7 @@ describe('dead-letter alerts', () => {
       maxAlertsPerWindow: 2,
       windowMs: 300,
       publishEvents: false,
-      writeLogLine: () => undefined,
+      logger: recordingLogger(),
     });
     for (let n = 0; n < 8; n++) await failOne(`storm-${n}`);
     await alerter.start();

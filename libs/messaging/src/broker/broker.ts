@@ -47,6 +47,8 @@ export class Broker {
   private readonly listener: WakeUpListener;
   private readonly consumers = new Set<Consumer<never>>();
   private readonly handledListeners = new Set<(message: HandledMessage) => void>();
+  /** Queues whose consumer stopped while the broker stayed open, until another consumes them. */
+  private readonly stoppedQueues = new Set<string>();
   private readonly db: SqlExecutor;
   private readonly logger: BrokerLogger;
   private closed = false;
@@ -209,8 +211,13 @@ export class Broker {
       options,
     );
     this.consumers.add(consumer as Consumer<never>);
+    this.stoppedQueues.delete(queue);
     const stop = consumer.stop.bind(consumer);
-    consumer.stop = () => stop().finally(() => this.consumers.delete(consumer as Consumer<never>));
+    consumer.stop = () =>
+      stop().finally(() => {
+        this.consumers.delete(consumer as Consumer<never>);
+        if (![...this.consumers].some((other) => other.queue === queue)) this.stoppedQueues.add(queue);
+      });
     return consumer.start();
   }
 
@@ -220,9 +227,10 @@ export class Broker {
     return () => this.handledListeners.delete(listener);
   }
 
-  /** Forgets message ids whose deduplication window is over; returns how many. The outbox relay runs it. */
-  async purgeExpiredDeduplication(): Promise<number> {
-    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication());
+  /** Forgets message ids whose deduplication window is over (up to `limit`); returns how many. Housekeeping runs it. */
+  async purgeExpiredDeduplication(options: { limit?: number } = {}): Promise<number> {
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, 1_000_000);
+    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication(options.limit ?? null));
     return row.n;
   }
 
@@ -253,7 +261,8 @@ export class Broker {
 
   /**
    * Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires): a queue that stops being renewed is deleted by
-   * deleteExpiredQueues. Reply queues of the Nest client use it, so a crashed client leaves nothing behind.
+   * deleteExpiredQueues (housekeeping runs it). Reply queues of the Nest client use it, so a crashed client leaves
+   * nothing behind.
    */
   async renewQueue(name: string, ttlMs: number): Promise<void> {
     assertQueueName(name);
@@ -307,6 +316,24 @@ export class Broker {
   /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
   onWakeUp(payload: string, wakeUp: () => void): Promise<() => void> {
     return this.open().listener.subscribe(payload, wakeUp);
+  }
+
+  /** Does the database answer? Resolves or throws (health checks). */
+  async ping(): Promise<void> {
+    await untraced(() => this.open().db.run(this.sql.ping()));
+  }
+
+  /**
+   * The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open (until
+   * one consumes them again): a readiness check fails on the latter.
+   */
+  get consumerStatus(): { running: string[]; stopped: string[] } {
+    return { running: [...new Set([...this.consumers].map((c) => c.queue))].sort(), stopped: [...this.stoppedQueues].sort() };
+  }
+
+  /** The LISTEN connection: 'unused' until someone subscribes, then 'connected' or 'disconnected' (reconnecting). */
+  get listenerState(): 'unused' | 'connected' | 'disconnected' {
+    return this.listener.state;
   }
 
   /** The backend pid of the LISTEN session, once a consumer listens (for diagnostics and fault-injection tests). */

@@ -37,6 +37,12 @@ export class WakeUpListener {
     };
   }
 
+  /** 'unused' while nobody subscribed, 'connected' while LISTEN is active, else 'disconnected' (connecting). */
+  get state(): 'unused' | 'connected' | 'disconnected' {
+    if (this.client) return 'connected';
+    return this.subscribers.size === 0 ? 'unused' : 'disconnected';
+  }
+
   /** The backend pid of the LISTEN session (tests use it to cut the connection). */
   get backendPid(): number | undefined {
     return (this.client as unknown as { processID?: number } | null)?.processID;

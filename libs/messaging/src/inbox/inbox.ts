@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { ServiceStatements } from '../sql/service-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertMessageId, assertQueueName } from '../validation/names.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 
 /** Runs work in a transaction of the service's database and hands it the transaction (TypeORM's DataSource fits). */
 export interface TransactionRunner<T extends Transaction> {
@@ -68,16 +69,11 @@ export class Inbox<T extends Transaction> {
     });
   }
 
-  /** Deletes inbox rows older than the retention; returns how many. */
-  async purge(): Promise<number> {
-    const [row] = await untraced(() => this.runner.transaction((transaction) => toExecutor(transaction).run<{ n: number }>(this.sql.purgeInbox(this.retentionMs))));
+  /** Deletes inbox rows older than the retention (up to `limit`); returns how many. Housekeeping runs it. */
+  async purge(options: { limit?: number } = {}): Promise<number> {
+    if (options.limit !== undefined) assertIntegerInRange('limit', options.limit, 1, 1_000_000);
+    const statement = this.sql.purgeInbox(this.retentionMs, options.limit ?? null);
+    const [row] = await untraced(() => this.runner.transaction((transaction) => toExecutor(transaction).run<{ n: number }>(statement)));
     return row.n;
-  }
-
-  /** Purges every `intervalMs` (default 1 hour) until the returned function is called. */
-  startCleanup(intervalMs = 60 * 60 * 1000): () => void {
-    const timer = setInterval(() => void this.purge().catch(() => undefined), intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
   }
 }

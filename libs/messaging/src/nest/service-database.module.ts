@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { Broker } from '../broker/broker.js';
-import { Inbox } from '../inbox/inbox.js';
+import { Housekeeping, type InboxHousekeepingOptions } from '../housekeeping/housekeeping.js';
+import { Inbox, type InboxOptions } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { migrateDatabase, SERVICE_MIGRATIONS } from '../sql/migrator.js';
@@ -18,6 +19,8 @@ export interface ServiceDatabaseOptions {
   migrations: NonNullable<DataSourceOptions['migrations']>;
   /** Run this service's outbox relay to the broker of MessagingModule. Default true. */
   relay?: boolean;
+  /** The inbox's retention (default 7 days) and how often its housekeeping purges older rows (default 1 hour). */
+  inbox?: Pick<InboxOptions, 'retentionMs'> & Pick<InboxHousekeepingOptions, 'purgeIntervalMs' | 'batchSize'>;
 }
 
 /** Schema of the outbox and inbox tables in a service's database. */
@@ -25,8 +28,8 @@ const SERVICE_SCHEMA = 'messaging';
 
 /**
  * A service's own database, as the reference apps use it: TypeORM (DataSource, EntityManager, repositories) on it,
- * its outbox and inbox tables migrated first, and an injectable `Outbox` and `Inbox`; and, unless `relay: false`,
- * its outbox relay to the broker while the app runs (replicas share the work with SKIP LOCKED).
+ * its outbox and inbox tables migrated first, and an injectable `Outbox` and `Inbox`; while the app runs, the inbox
+ * purge and, unless `relay: false`, its outbox relay to the broker (replicas share the work with SKIP LOCKED).
  */
 @Module({})
 export class ServiceDatabaseModule {
@@ -51,7 +54,14 @@ export class ServiceDatabaseModule {
       ],
       providers: [
         { provide: Outbox, useValue: new Outbox({ schema: SERVICE_SCHEMA }) },
-        { provide: Inbox, inject: [DataSource], useFactory: (dataSource: DataSource) => new Inbox(dataSource, { schema: SERVICE_SCHEMA }) },
+        {
+          provide: Inbox,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new Inbox(dataSource, { schema: SERVICE_SCHEMA, retentionMs: options.inbox?.retentionMs }),
+        },
+        runWhileAppRuns('inbox-housekeeping', [Inbox], async (inbox: Inbox<EntityManager>) =>
+          Housekeeping.forInbox(inbox, { purgeIntervalMs: options.inbox?.purgeIntervalMs, batchSize: options.inbox?.batchSize }).start(),
+        ),
         ...(options.relay === false
           ? []
           : [

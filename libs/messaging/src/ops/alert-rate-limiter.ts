@@ -32,9 +32,9 @@ export class AlertRateLimiter {
     return summary;
   }
 
-  /** When the current window ends (epoch ms). */
-  get windowEndsAt(): number {
-    return this.windowStart + this.windowMs;
+  /** When the summary of the held-back alerts is due (epoch ms), or null when none are held back. */
+  get summaryDueAt(): number | null {
+    return this.suppressed.size === 0 ? null : this.windowStart + this.windowMs;
   }
 
   private roll(): void {

@@ -1,9 +1,9 @@
 import { Counter, register, type Registry } from 'prom-client';
+import { BackgroundLoop } from '../broker/background-loop.js';
 import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { errorText } from '../broker/settler.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
-import { WakeSignal } from '../broker/wake-signal.js';
 import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../sql/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
@@ -37,9 +37,8 @@ export interface DeadLetterAlerterOptions {
   registry?: Registry;
   /** Poll this often, in ms, besides the NOTIFY wake-ups. Default 1,000. */
   pollIntervalMs?: number;
+  /** Gets one error line per dead letter, with the alert's fields as context. Default: the console. */
   logger?: BrokerLogger;
-  /** Where the structured log line goes. Default: a JSON line on stderr. */
-  writeLogLine?: (line: string) => void;
 }
 
 interface EventRow {
@@ -52,6 +51,9 @@ interface EventRow {
   error: string | null;
   occurred_at: Date;
 }
+
+/** Events taken per round (the statement's LIMIT). */
+const ALERT_BATCH = 100;
 
 const counters = new WeakMap<Registry, Counter<'queue' | 'reason'>>();
 
@@ -66,10 +68,7 @@ export class DeadLetterAlerter {
   private readonly limiter: AlertRateLimiter;
   private readonly counter: Counter<'queue' | 'reason'>;
   private readonly logger: BrokerLogger;
-  private readonly pollIntervalMs: number;
-  private loop: Promise<void> | null = null;
-  private stopping = false;
-  private readonly signal = new WakeSignal();
+  private readonly loop: BackgroundLoop;
   private unsubscribe: (() => void) | null = null;
   /** Alerts raised so far (dead letters seen). */
   alerted = 0;
@@ -80,43 +79,46 @@ export class DeadLetterAlerter {
       assertIntegerInRange('maxAlertsPerWindow', options.maxAlertsPerWindow ?? 5, 0, 10_000),
       assertIntegerInRange('windowMs', options.windowMs ?? 60_000, 1, 86_400_000),
     );
-    this.pollIntervalMs = assertIntegerInRange('pollIntervalMs', options.pollIntervalMs ?? 1_000, 1, 86_400_000);
     this.logger = options.logger ?? consoleLogger;
     this.counter = deadLetterCounter(options.registry);
+    this.loop = new BackgroundLoop({
+      name: 'Dead-letter alerter',
+      intervalMs: assertIntegerInRange('pollIntervalMs', options.pollIntervalMs ?? 1_000, 1, 86_400_000),
+      // Sooner only when held-back alerts await their summary (the window used to be waited on even with none,
+      // a 1 ms wait: 420 commits/s on an idle system).
+      nextDelayMs: () => {
+        const due = this.limiter.summaryDueAt;
+        return due === null ? null : due - Date.now();
+      },
+      round: async () => {
+        const handled = await this.alertOnce();
+        await this.postSummaryIfDue();
+        return handled >= ALERT_BATCH;
+      },
+      logger: this.logger,
+    });
+  }
+
+  /** True while alerting rounds fail (the database or the webhook is down). */
+  get failing(): boolean {
+    return this.loop.failing;
   }
 
   async start(): Promise<this> {
-    if (this.loop) return this;
-    this.unsubscribe = await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.signal.wake());
-    this.loop = untraced(() => this.run());
+    this.unsubscribe ??= await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.loop.wake());
+    this.loop.start();
     return this;
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
     this.unsubscribe?.();
-    this.signal.wake();
-    await this.loop;
+    this.unsubscribe = null;
+    await this.loop.stop();
   }
 
   /** Alerts on the dead letters recorded so far (up to 100); returns how many. */
   alertOnce(): Promise<number> {
     return untraced(() => inTransaction(this.options.broker.pool, (db) => this.alertBatch(db)));
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let handled = 0;
-      try {
-        handled = await this.alertOnce();
-        await this.postSummaryIfDue();
-      } catch (error) {
-        this.logger.error('Dead-letter alerting failed; retrying', error);
-      }
-      if (this.stopping || handled >= 100) continue;
-      const wait = Math.max(1, Math.min(this.pollIntervalMs, this.limiter.windowEndsAt - Date.now()));
-      await this.signal.wait(wait);
-    }
   }
 
   private async alertBatch(db: SqlExecutor): Promise<number> {
@@ -127,8 +129,7 @@ export class DeadLetterAlerter {
   }
 
   private async alert(alert: DeadLetterAlert): Promise<void> {
-    const line = JSON.stringify({ level: 'error', event: 'dead_letter', time: new Date().toISOString(), ...alert });
-    (this.options.writeLogLine ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+    this.logger.error(`Dead letter in ${alert.queue}: message ${alert.messageId} (${alert.routingKey}) ${alert.reason}`, { event: 'dead_letter', ...alert });
     this.counter.inc({ queue: alert.queue, reason: alert.reason });
     if (this.options.webhookUrl && this.limiter.admit(alert.queue)) {
       await this.post({

@@ -1,8 +1,8 @@
 import pg from 'pg';
+import { BackgroundLoop } from '../broker/background-loop.js';
 import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
-import { WakeSignal } from '../broker/wake-signal.js';
 import { WakeUpListener } from '../broker/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { errorText } from '../broker/settler.js';
@@ -47,11 +47,8 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly deduplicationWindowMs: number;
   private readonly logger: BrokerLogger;
-  private loop: Promise<void> | null = null;
-  private stopping = false;
-  private wakeRequested = false;
-  private readonly signal = new WakeSignal();
-  private lastPurge = 0;
+  private readonly loop: BackgroundLoop;
+  private started = false;
   /** Messages handed to the broker so far. */
   relayed = 0;
 
@@ -71,21 +68,28 @@ export class OutboxRelay {
     assertIntegerInRange('pollIntervalMs', this.pollIntervalMs, 1, 86_400_000);
     assertIntegerInRange('deduplicationWindowMs', this.deduplicationWindowMs, 1, 7 * 86_400_000);
     this.listener = options.listen === false ? null : new WakeUpListener(this.pool.options as pg.ClientConfig, this.sql.outboxChannel, this.logger);
+    this.loop = new BackgroundLoop({
+      name: 'Outbox relay',
+      intervalMs: this.pollIntervalMs,
+      round: async () => (await this.relayOnce()) >= this.batchSize,
+      backoffMs: 200,
+      maxBackoffMs: 5_000,
+      logger: this.logger,
+    });
   }
 
   /** Starts relaying; resolves once it listens for outbox writes. */
   async start(): Promise<this> {
-    if (this.loop) return this;
+    if (this.started) return this;
+    this.started = true;
     await this.listener?.subscribe('outbox', () => this.wake());
-    this.loop = untraced(() => this.run());
+    this.loop.start();
     return this;
   }
 
   /** Stops after the round in progress. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.signal.wake();
-    await this.loop;
+    await this.loop.stop();
     await this.listener?.close();
     if (this.ownsPool) await this.pool.end();
   }
@@ -96,29 +100,7 @@ export class OutboxRelay {
   }
 
   wake(): void {
-    this.wakeRequested = true;
-    this.signal.wake();
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      this.wakeRequested = false;
-      let moved = 0;
-      try {
-        moved = await this.relayOnce();
-        failures = 0;
-        await this.purgeDeduplicationNowAndThen();
-      } catch (error) {
-        failures++;
-        this.logger.error(`Outbox relay round failed (${failures} in a row)`, error);
-      }
-      if (this.stopping) break;
-      if (moved >= this.batchSize && failures === 0) continue;
-      if (this.wakeRequested && failures === 0) continue;
-      const delay = failures > 0 ? Math.min(100 * 2 ** failures, 5_000) : this.pollIntervalMs;
-      await this.signal.wait(delay);
-    }
+    this.loop.wake();
   }
 
   private async relayBatch(db: SqlExecutor): Promise<number> {
@@ -156,11 +138,5 @@ export class OutboxRelay {
     if (sent.length > 0) await db.run(this.sql.deleteOutbox(sent.map((r) => r.id)));
     this.relayed += sent.length;
     return sent.length;
-  }
-
-  private async purgeDeduplicationNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPurge < 60_000) return;
-    this.lastPurge = Date.now();
-    await this.options.broker.purgeExpiredDeduplication();
   }
 }

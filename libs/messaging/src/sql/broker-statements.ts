@@ -199,11 +199,19 @@ export class BrokerStatements {
     );
   }
 
-  /** Forgets message ids whose deduplication window is over. */
-  purgeExpiredDeduplication(): SqlStatement {
+  /** Forgets up to `limit` (null: all) message ids whose window is over; SKIP LOCKED, so replicas never wait on each other. */
+  purgeExpiredDeduplication(limit: number | null): SqlStatement {
     return {
-      text: `WITH gone AS (DELETE FROM ${this.s}.deduplication WHERE expires_at <= statement_timestamp() RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-      values: [],
+      text: `WITH doomed AS (
+               SELECT message_id FROM ${this.s}.deduplication WHERE expires_at <= statement_timestamp()
+                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+             ),
+             gone AS (
+               DELETE FROM ${this.s}.deduplication d USING doomed x
+                WHERE d.message_id = x.message_id AND d.expires_at <= statement_timestamp() RETURNING 1
+             )
+             SELECT count(*)::int AS n FROM gone`,
+      values: [limit],
     };
   }
 
@@ -503,6 +511,11 @@ export class BrokerStatements {
   }
 
   // ---- inspection -----------------------------------------------------------------------------------------------
+
+  /** The cheapest round trip: does the database answer (health checks). */
+  ping(): SqlStatement {
+    return { text: 'SELECT 1', values: [] };
+  }
 
   /** Every queue's message counts by state, in one scan (for the metrics endpoint). */
   queueDepths(): SqlStatement {

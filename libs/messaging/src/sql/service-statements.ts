@@ -91,14 +91,19 @@ export class ServiceStatements {
     };
   }
 
-  /** Deletes inbox rows older than the retention. */
-  purgeInbox(retentionMs: number): SqlStatement {
+  /** Deletes up to `limit` (null: all) inbox rows older than the retention; SKIP LOCKED, so replicas never wait on each other. */
+  purgeInbox(retentionMs: number, limit: number | null): SqlStatement {
+    const expired = `processed_at < statement_timestamp() - make_interval(secs => $1::bigint / 1000.0)`;
     return {
-      text: `WITH gone AS (
-               DELETE FROM ${this.s}.inbox WHERE processed_at < statement_timestamp() - make_interval(secs => $1::bigint / 1000.0) RETURNING 1
+      text: `WITH doomed AS (
+               SELECT consumer, message_id FROM ${this.s}.inbox WHERE ${expired} ORDER BY processed_at LIMIT $2 FOR UPDATE SKIP LOCKED
+             ),
+             gone AS (
+               DELETE FROM ${this.s}.inbox i USING doomed d
+                WHERE i.consumer = d.consumer AND i.message_id = d.message_id AND i.${expired} RETURNING 1
              )
              SELECT count(*)::int AS n FROM gone`,
-      values: [retentionMs],
+      values: [retentionMs, limit],
     };
   }
 }

@@ -24,7 +24,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/health' }),
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url?.startsWith('/health') === true }),
       new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       // fetch(): outgoing calls such as the payment provider's (requireParentSpan: alert webhooks stay out).
       new UndiciInstrumentation({ requireParentforSpans: true }),

@@ -141,14 +141,13 @@ export class PgClient extends ClientProxy {
 
   /**
    * Declares this client's reply queue and consumes it, once. The queue expires REPLY_QUEUE_TTL_MS after the client
-   * stops renewing it (a crash), and each new reply queue sweeps away the expired ones.
+   * stops renewing it (a crash); the broker's housekeeping deletes it then.
    */
   private async ensureReplyQueue(broker: Broker): Promise<string> {
     this.replies ??= (async () => {
       const queue = `reply.${randomUUID()}`;
       await broker.declareQueue(queue, { deadLetterQueue: null, maxAttempts: 1 });
       await broker.renewQueue(queue, REPLY_QUEUE_TTL_MS);
-      await broker.deleteExpiredQueues();
       this.renewal = setInterval(() => void broker.renewQueue(queue, REPLY_QUEUE_TTL_MS).catch(() => undefined), REPLY_QUEUE_TTL_MS / 3);
       this.renewal.unref();
       this.replyQueue = queue;

@@ -6,6 +6,7 @@ import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consu
 import type { Delivery } from '../broker/message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
 import { nestBrokerLogger } from '../nest/nest-logger.js';
+import { Housekeeping } from '../housekeeping/housekeeping.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertPattern, assertRoutingKey } from '../validation/names.js';
 import { planHandler, type HandlerPlan } from './handler-options.js';
@@ -51,6 +52,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   override readonly transportId = PG_TRANSPORT;
   override readonly propagatesEventHandlerErrors = true;
   private broker: Broker | null = null;
+  /** The broker's chores, when this server owns its broker (with a shared one, MessagingModule runs them). */
+  private housekeeping: Housekeeping | null = null;
   private readonly consumers: Consumer[] = [];
   private readonly errorListeners: ((error: unknown) => void)[] = [];
   private warnedAboutFilter = false;
@@ -76,6 +79,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   async close(): Promise<void> {
     const consumers = this.consumers.splice(0);
     await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await this.housekeeping?.stop();
+    this.housekeeping = null;
     if (this.broker && !this.options.broker) await this.broker.close();
     this.broker = null;
     this._status$.next('disconnected');
@@ -94,6 +99,7 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     this._status$.next('connecting');
     const subscriptions = this.subscriptions();
     this.broker = this.options.broker ?? (await Broker.connect({ logger: nestBrokerLogger(), ...this.options.connection }));
+    if (!this.options.broker) this.housekeeping = Housekeeping.forBroker(this.broker, { logger: this.options.connection?.logger ?? nestBrokerLogger() }).start();
     for (const s of subscriptions) await this.declare(s);
     for (const s of subscriptions) {
       const consumer = await this.broker.consume(s.queue, (delivery, control) => this.process(s, delivery, control), {
