@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Broker } from '@app/messaging';
+import { Broker, type Delivery } from '@app/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../smtp-catcher/src/smtp-catcher.js';
 import { createNotificationWorker } from '../src/app.js';
@@ -63,5 +63,14 @@ describe('notification-worker', () => {
     smtp = await startSmtpCatcher({ port });
     await waitFor(() => smtp.mails.length === 1, { timeoutMs: 20_000, what: 'the mail after the retry' });
     expect(smtp.mails[0].subject).toBe('We received your order o4');
+  });
+
+  it('dead-letters a mail the SMTP server refuses for good (550) on the first attempt, with the SMTP reply', async () => {
+    await broker.publish({ routingKey: 'order.created', messageId: 'order-o5-created', payload: { id: 'o5', email: 'gone@bounce.example', total: '1.00', currency: 'EUR' } });
+    const [dead] = await waitFor(() => broker.browse<Delivery>('notifications.order-events.dlq'), { what: 'the dead letter' });
+    expect(dead.messageId).toBe('order-o5-created');
+    expect(dead.deaths[0]).toMatchObject({ queue: 'notifications.order-events', reason: 'rejected', count: 1 });
+    expect(dead.deaths[0].lastError).toContain('RejectMessageError: SMTP refused the mail to gone@bounce.example: 550');
+    expect(dead.deaths[0].lastError).toContain('no such mailbox');
   });
 });

@@ -1,5 +1,6 @@
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
+import { logFailure, nackOptionsFor } from './failure.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
 import type { NackOptions, NackOutcome, Settler } from './settler.js';
@@ -30,7 +31,10 @@ export interface ConsumerOptions {
   consumerGroup?: string;
 }
 
-/** What a handler can do besides returning (ack) or throwing (retry with backoff, then dead-letter). */
+/**
+ * What a handler can do besides returning (ack) or throwing: an error retries with the queue's backoff, then
+ * dead-letters; a RejectMessageError dead-letters now; a RetryMessageError retries after its delay.
+ */
 export interface DeliveryControl {
   /** Extends the lease to now + ms (default: the lease the message was claimed with). */
   extendLease(ms?: number): Promise<Date>;
@@ -274,9 +278,11 @@ export class Consumer<T = unknown> {
         delivery.leaseExpiresAt = expiry;
         return expiry;
       },
-      nack: async (options) => {
+      nack: async (options = {}) => {
         entry.settled = true;
-        return settler.nack(delivery, options);
+        const outcome = await settler.nack(delivery, options);
+        logFailure(this.ports.logger, delivery, options, outcome);
+        return outcome;
       },
     };
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
@@ -297,8 +303,10 @@ export class Consumer<T = unknown> {
     if (outcome?.ack) {
       settler.ack(delivery).catch((error) => this.ports.logger.warn(`Could not ack ${delivery.messageId} from ${this.queue}`, error));
     } else if (outcome) {
+      const options = nackOptionsFor(outcome.error);
       settler
-        .nack(delivery, { error: outcome.error })
+        .nack(delivery, options)
+        .then((result) => logFailure(this.ports.logger, delivery, options, result))
         .catch((error) => this.ports.logger.warn(`Could not nack ${delivery.messageId} from ${this.queue}`, error));
     }
     this.dispatch();
