@@ -1,11 +1,14 @@
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
+import type { DeliveryControl, MessageHandler } from './delivery-control.js';
 import { logFailure, nackOptionsFor } from './failure.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
-import type { NackOptions, NackOutcome, Settler } from './settler.js';
+import type { Settler } from './settler.js';
 import { claimSize } from '../sql/broker-statements.js';
 import { WakeSignal } from './wake-signal.js';
+
+export type { DeliveryControl, MessageHandler } from './delivery-control.js';
 
 /** Options of one consumer (one process's share of a queue). */
 export interface ConsumerOptions {
@@ -30,21 +33,6 @@ export interface ConsumerOptions {
   /** `messaging.consumer.group.name` on this consumer's spans. Default: the queue name. */
   consumerGroup?: string;
 }
-
-/**
- * What a handler can do besides returning (ack) or throwing: an error retries with the queue's backoff, then
- * dead-letters; a RejectMessageError dead-letters now; a RetryMessageError retries after its delay.
- */
-export interface DeliveryControl {
-  /** Extends the lease to now + ms (default: the lease the message was claimed with). */
-  extendLease(ms?: number): Promise<Date>;
-  /** Settles the message as failed now, with these options, instead of the default outcome. */
-  nack(options?: NackOptions): Promise<NackOutcome>;
-  /** Aborted when the consumer stops and the grace period is over: the message is about to be released. */
-  readonly signal: AbortSignal;
-}
-
-export type MessageHandler<T = unknown> = (delivery: Delivery<T>, control: DeliveryControl) => unknown;
 
 export interface ClaimedBatch {
   deliveries: Delivery[];
