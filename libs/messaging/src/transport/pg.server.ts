@@ -73,6 +73,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
       await this.start();
       callback();
     } catch (error) {
+      this._status$.next('disconnected');
       this.emitEvent('error', error);
       callback(error);
     }
