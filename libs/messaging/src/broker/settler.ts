@@ -1,8 +1,8 @@
-import { types } from 'node:util';
 import { LeaseLostError } from '../errors.js';
 import type { BrokerStatements } from '../sql/broker-statements.js';
 import { Batcher } from './batcher.js';
 import { deliveryTime } from './delivery-time.js';
+import { errorText } from './error-text.js';
 import type { Delivery } from './message.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -31,46 +31,11 @@ type Held = Pick<Delivery, 'id' | 'leaseToken' | 'messageId'>;
 /** Max deliveries per settle statement. */
 const MAX_SETTLE_BATCH = 1000;
 
+// The alerter and the relay import it from here.
+export { errorText } from './error-text.js';
+
 /** The longest retry delay a nack may ask for: SQS's 12-hour visibility limit. */
 export const MAX_NACK_DELAY_MS = 12 * 60 * 60 * 1000;
-
-/** An Error, from this realm or another (Node's own errors under Jest's VM modules are not `instanceof Error`). */
-export function isError(value: unknown): value is Error {
-  return value instanceof Error || types.isNativeError(value);
-}
-
-/** Stack frames kept in an error's text. */
-const MAX_FRAMES = 10;
-/** A file location in a stack frame: keep the file's name, drop the folders (machine paths). */
-const FILE_LOCATION = /(?:file:\/\/)?(?:[A-Za-z]:)?(?:[^\s()]*[\\/])([^\s()\\/]+:\d+(?::\d+)?)/g;
-
-/** An Error's first line and its first stack frames, with file names but no folders. */
-function trimmedStack(error: Error): string {
-  const head = `${error.name}: ${error.message}`;
-  const frames = (error.stack ?? '')
-    .split('\n')
-    .filter((line) => /^\s+at /.test(line))
-    .slice(0, MAX_FRAMES)
-    .map((line) => line.replace(FILE_LOCATION, '$1'));
-  return [head, ...frames].join('\n');
-}
-
-/**
- * The text kept for an error in `last_error` and the death history: the error's name, message and first stack
- * frames without machine paths, then its cause's first line; other values as JSON. At most 4,096 characters.
- */
-export function errorText(error: unknown): string | null {
-  if (error === undefined || error === null) return null;
-  if (isError(error)) {
-    const cause = isError(error.cause) ? `\nCaused by: ${error.cause.name}: ${error.cause.message}` : '';
-    return `${trimmedStack(error)}${cause}`.slice(0, 4096);
-  }
-  try {
-    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 4096);
-  } catch {
-    return String(error).slice(0, 4096);
-  }
-}
 
 /**
  * Ack, nack, extend and release, each fenced by the lease token. The `*Many` methods settle a batch in one statement;
