@@ -41,6 +41,11 @@ class SettlingHandlers {
     if (ctx.getAttempt() === 1) throw new RetryMessageError('rate limited', { delayMs: RETRY_DELAY_MS });
   }
 
+  @Consume('mail.too-late', { maxAttempts: 1 })
+  tooLate() {
+    throw new RetryMessageError('in 13 hours', { delayMs: 13 * 3_600_000 });
+  }
+
   @Consume('mail.at', { maxAttempts: 5, retryBaseMs: 0, retryMaxMs: 0 })
   async at(@Payload() data: { at: string }, @Ctx() ctx: PgContext) {
     started(ctx);
@@ -99,6 +104,14 @@ describe('settling from a Nest handler', () => {
     const [first, second] = attempts.get(id)!;
     expect(second - first).toBeGreaterThanOrEqual(RETRY_DELAY_MS);
     await waitFor(async () => (await t.broker.queueStats('mail.settling-handlers.later')).leased === 0, { what: 'the ack' });
+  });
+
+  it('a RetryMessageError with a delay out of range is an ordinary failure that records why, and loses nothing', async () => {
+    const { messageIds: [id] } = await t.broker.publish({ routingKey: 'mail.too-late', payload: {} });
+    const [dead] = await waitFor(() => t.broker.browse<Delivery>('mail.settling-handlers.too-late.dlq'), { what: 'the dead letter' });
+    expect(dead.messageId).toBe(id);
+    expect(dead.deaths[0]).toMatchObject({ reason: 'delivery_limit', count: 1 });
+    expect(dead.deaths[0].lastError).toContain('InvalidArgumentError: delayMs must be an integer from 0 to 43200000');
   });
 
   it('ctx.retry({ deliverAt }) makes the message visible at that time exactly', async () => {

@@ -116,8 +116,10 @@ export class PgClient extends ClientProxy {
    */
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     let routingKey: string | undefined;
+    let connected = false;
     try {
       const broker = await this.connect();
+      connected = true;
       routingKey = this.normalizePattern(packet.pattern);
       const { data, options } = unwrapRecord(packet.data);
       checkRecordOptions(options);
@@ -130,7 +132,7 @@ export class PgClient extends ClientProxy {
     } catch (error) {
       const what = error instanceof UnroutableMessageError ? 'no queue is bound to it' : `${(error as Error)?.message ?? String(error)}`;
       this.logger.warn(`emit(${JSON.stringify(routingKey ?? packet.pattern)}) was not published: ${what}`);
-      this.reportError(error);
+      if (connected) this.reportError(error); // connect() reported its own failure
       throw error;
     }
     return undefined as T;
