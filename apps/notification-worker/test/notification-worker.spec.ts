@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { SMTPServer } from 'smtp-server';
 import { Broker, type Delivery } from '@app/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { startBusySmtpServer } from '../../../libs/messaging/test/fixtures/busy-smtp-server.js';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../smtp-catcher/src/smtp-catcher.js';
 import { createNotificationWorker } from '../src/app.js';
 
@@ -78,13 +78,7 @@ describe('notification-worker', () => {
   it('retries a mail the SMTP server refuses for now (451) with the backoff, then mails once', async () => {
     const port = Number(new URL(smtp.url).port);
     await smtp.close();
-    const busy = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onRcptTo: (_address, _session, callback) => callback(Object.assign(new Error('4.2.1 mailbox busy, try later'), { responseCode: 451 })),
-    });
-    await new Promise<void>((resolve) => busy.listen(port, '127.0.0.1', resolve));
+    const busy = await startBusySmtpServer(port);
     try {
       await broker.publish({ routingKey: 'order.created', messageId: 'order-o6-created', payload: { id: 'o6', email: 'eve@example.com', total: '2.00', currency: 'EUR' } });
       const [row] = await waitFor(
@@ -95,7 +89,7 @@ describe('notification-worker', () => {
       expect(row.last_error).toContain('451 4.2.1 mailbox busy');
       expect(await broker.browse('notifications.order-events.dlq')).not.toContainEqual(expect.objectContaining({ messageId: 'order-o6-created' }));
     } finally {
-      await new Promise<void>((resolve) => busy.close(() => resolve()));
+      await busy.close();
     }
     smtp = await startSmtpCatcher({ port });
     await waitFor(() => smtp.mails.some((m) => m.subject === 'We received your order o6'), { timeoutMs: 20_000, what: 'the mail after the retry' });

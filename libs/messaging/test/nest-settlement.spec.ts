@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload, type MicroserviceOptions } from '@nestjs/microservices';
-import { SMTPServer } from 'smtp-server';
 import {
   Consume,
   MessagingExceptionFilter,
@@ -15,6 +14,7 @@ import {
   type Delivery,
 } from '../src/index.js';
 import { createTestBroker, freePort, TsProcess, waitFor, type TestBroker } from '../testing/index.js';
+import { startBusySmtpServer } from './fixtures/busy-smtp-server.js';
 
 /** When each attempt of a message started, by message id. */
 const attempts = new Map<string, number[]>();
@@ -75,10 +75,17 @@ describe('settling from a Nest handler', () => {
     await t.cleanup();
   });
 
-  it('a handler that throws RejectMessageError dead-letters its message at attempt 1, reason rejected, with the error', async () => {
-    const { messageIds: [id] } = await t.broker.publish({ routingKey: 'mail.refused', payload: {} });
-    const [dead] = await waitFor(() => t.broker.browse<Delivery>('mail.settling-handlers.refused.dlq'), { what: 'the dead letter' });
+  /** Publishes to `routingKey` and returns the dead letter its handler's queue `mail.settling-handlers.<method>` got. */
+  async function deadLetterOf(routingKey: string, method: string): Promise<Delivery> {
+    const { messageIds: [id] } = await t.broker.publish({ routingKey, payload: {} });
+    const [dead] = await waitFor(() => t.broker.browse<Delivery>(`mail.settling-handlers.${method}.dlq`), { what: 'the dead letter' });
     expect(dead.messageId).toBe(id);
+    return dead;
+  }
+
+  it('a handler that throws RejectMessageError dead-letters its message at attempt 1, reason rejected, with the error', async () => {
+    const dead = await deadLetterOf('mail.refused', 'refused');
+    const id = dead.messageId;
     expect(attempts.get(id)).toHaveLength(1);
     expect(dead.deaths[0]).toMatchObject({ queue: 'mail.settling-handlers.refused', reason: 'rejected', count: 1 });
     expect(dead.deaths[0].lastError).toContain('RejectMessageError: mailbox does not exist');
@@ -90,9 +97,7 @@ describe('settling from a Nest handler', () => {
   });
 
   it('ctx.reject(reason) dead-letters at once too', async () => {
-    const { messageIds: [id] } = await t.broker.publish({ routingKey: 'mail.unwanted', payload: {} });
-    const [dead] = await waitFor(() => t.broker.browse<Delivery>('mail.settling-handlers.unwanted.dlq'), { what: 'the dead letter' });
-    expect(dead.messageId).toBe(id);
+    const dead = await deadLetterOf('mail.unwanted', 'unwanted');
     expect(dead.deaths[0]).toMatchObject({ reason: 'rejected', count: 1 });
     expect(dead.deaths[0].lastError).toContain('not for us');
     expect(await t.broker.queueStats('mail.settling-handlers.unwanted')).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
@@ -107,9 +112,7 @@ describe('settling from a Nest handler', () => {
   });
 
   it('a RetryMessageError with a delay out of range is an ordinary failure that records why, and loses nothing', async () => {
-    const { messageIds: [id] } = await t.broker.publish({ routingKey: 'mail.too-late', payload: {} });
-    const [dead] = await waitFor(() => t.broker.browse<Delivery>('mail.settling-handlers.too-late.dlq'), { what: 'the dead letter' });
-    expect(dead.messageId).toBe(id);
+    const dead = await deadLetterOf('mail.too-late', 'too-late');
     expect(dead.deaths[0]).toMatchObject({ reason: 'delivery_limit', count: 1 });
     expect(dead.deaths[0].lastError).toContain('InvalidArgumentError: delayMs must be an integer from 0 to 43200000');
   });
@@ -129,13 +132,7 @@ describe('the log output of a failing handler', () => {
     const port = await freePort();
     // A real SMTP server that refuses every recipient with a temporary 451: nodemailer's error carries the reply,
     // the command, the envelope..., which Nest's own exception filter printed whole on every attempt.
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onRcptTo: (_address, _session, callback) => callback(Object.assign(new Error('4.2.1 mailbox busy, try later'), { responseCode: 451 })),
-    });
-    await new Promise<void>((resolve) => smtp.listen(port, '127.0.0.1', resolve));
+    const smtp = await startBusySmtpServer(port);
     const t = await createTestBroker('nest_failure_log');
     try {
       const worker = new TsProcess(fileURLToPath(new URL('./fixtures/mailing-nest-worker-process.ts', import.meta.url)), {
@@ -153,7 +150,7 @@ describe('the log output of a failing handler', () => {
       lines.forEach((line) => expect(line).toMatch(new RegExp(`Message ${id} on jobs\\.mail failed on attempt [123]: .*451 4\\.2\\.1 mailbox busy`)));
       expect(lines.map((line) => /attempt (\d)/.exec(line)![1]).sort()).toEqual(['1', '2', '3']);
     } finally {
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
       await t.cleanup();
     }
   });
