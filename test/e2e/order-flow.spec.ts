@@ -65,11 +65,12 @@ describe('the order system end to end, as processes', () => {
     expect(mailsTo('ada@example.com').map((m) => m.subject).sort()).toEqual([`Payment received for order ${paid.id}`, `We received your order ${paid.id}`]);
     expect(mailsTo('bob@example.com').map((m) => m.subject).sort()).toEqual([`Payment failed for order ${declined.id}`, `We received your order ${declined.id}`]);
 
-    // The mails to the missing mailbox fail every attempt: two dead letters (order.created, payment.completed), one alert each.
+    // The missing mailbox is a permanent SMTP 550: each mail is rejected at its first attempt, two dead letters
+    // (order.created, payment.completed), one alert each.
     await waitFor(() => hook.posts.length === 2, { timeoutMs: 60_000, what: 'two dead-letter alerts' });
     expect(hook.posts.map((p) => p.text).sort()).toEqual([
-      expect.stringContaining(`Dead letter in notifications.order-events: message order-${bounced.id}-created (order.created) delivery_limit`),
-      expect.stringContaining(`Dead letter in notifications.payment-events: message payment-${bounced.id} (payment.completed) delivery_limit`),
+      expect.stringContaining(`Dead letter in notifications.order-events: message order-${bounced.id}-created (order.created) rejected`),
+      expect.stringContaining(`Dead letter in notifications.payment-events: message payment-${bounced.id} (payment.completed) rejected`),
     ]);
     expect(mailsTo('eve@bounce.example')).toEqual([]);
     // The alert carries the handler's real error (the SMTP refusal), not Nest's generic "Internal server error".

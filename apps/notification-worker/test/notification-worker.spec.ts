@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { Broker } from '@app/messaging';
+import { Broker, type Delivery } from '@app/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { startBusySmtpServer } from '../../../libs/messaging/test/fixtures/busy-smtp-server.js';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../smtp-catcher/src/smtp-catcher.js';
 import { createNotificationWorker } from '../src/app.js';
 
@@ -63,5 +64,34 @@ describe('notification-worker', () => {
     smtp = await startSmtpCatcher({ port });
     await waitFor(() => smtp.mails.length === 1, { timeoutMs: 20_000, what: 'the mail after the retry' });
     expect(smtp.mails[0].subject).toBe('We received your order o4');
+  });
+
+  it('dead-letters a mail the SMTP server refuses for good (550) on the first attempt, with the SMTP reply', async () => {
+    await broker.publish({ routingKey: 'order.created', messageId: 'order-o5-created', payload: { id: 'o5', email: 'gone@bounce.example', total: '1.00', currency: 'EUR' } });
+    const [dead] = await waitFor(() => broker.browse<Delivery>('notifications.order-events.dlq'), { what: 'the dead letter' });
+    expect(dead.messageId).toBe('order-o5-created');
+    expect(dead.deaths[0]).toMatchObject({ queue: 'notifications.order-events', reason: 'rejected', count: 1 });
+    expect(dead.deaths[0].lastError).toContain('RejectMessageError: SMTP refused the mail to gone@bounce.example: 550');
+    expect(dead.deaths[0].lastError).toContain('no such mailbox');
+  });
+
+  it('retries a mail the SMTP server refuses for now (451) with the backoff, then mails once', async () => {
+    const port = Number(new URL(smtp.url).port);
+    await smtp.close();
+    const busy = await startBusySmtpServer(port);
+    try {
+      await broker.publish({ routingKey: 'order.created', messageId: 'order-o6-created', payload: { id: 'o6', email: 'eve@example.com', total: '2.00', currency: 'EUR' } });
+      const [row] = await waitFor(
+        async () =>
+          (await broker.pool.query(`SELECT last_error FROM messaging.messages WHERE message_id = 'order-o6-created' AND lease_token IS NULL AND attempts >= 1`)).rows,
+        { what: 'a failed attempt' },
+      );
+      expect(row.last_error).toContain('451 4.2.1 mailbox busy');
+      expect(await broker.browse('notifications.order-events.dlq')).not.toContainEqual(expect.objectContaining({ messageId: 'order-o6-created' }));
+    } finally {
+      await busy.close();
+    }
+    smtp = await startSmtpCatcher({ port });
+    await waitFor(() => smtp.mails.some((m) => m.subject === 'We received your order o6'), { timeoutMs: 20_000, what: 'the mail after the retry' });
   });
 });

@@ -71,3 +71,33 @@ export class LeaseLostError extends MessagingError {
 export class BrokerClosedError extends MessagingError {
   readonly code = 'BROKER_CLOSED';
 }
+
+/**
+ * Thrown by a handler to dead-letter its message now (reason `rejected`), whatever attempts are left: for failures
+ * a retry cannot fix (RabbitMQ's `basic.reject` with `requeue: false`). Pass the original error as `cause`.
+ */
+export class RejectMessageError extends MessagingError {
+  readonly code = 'MESSAGE_REJECTED';
+  constructor(reason: string, options: { cause?: unknown } = {}) {
+    super(reason, {});
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** When a retry may run: after `delayMs` from now, or at `deliverAt` (one of the two). */
+export interface RetryAfter {
+  delayMs?: number;
+  deliverAt?: Date;
+}
+
+/**
+ * Thrown by a handler to retry its message after a given delay or at a given time instead of the queue's backoff
+ * (SQS's ChangeMessageVisibility). It uses an attempt: on the last one the message is dead-lettered as usual.
+ */
+export class RetryMessageError extends MessagingError {
+  readonly code = 'MESSAGE_RETRY';
+  constructor(reason: string, readonly retryAfter: RetryAfter, options: { cause?: unknown } = {}) {
+    super(reason, { ...retryAfter });
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}

@@ -7,7 +7,8 @@ export { nestBrokerLogger } from './nest/nest-logger.js';
 export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
-export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
+export { errorText, MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome, type SettleResult } from './broker/settler.js';
+export { MAX_DELAY_MS } from './broker/delivery-time.js';
 export { pgExecutor, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
 export * from './errors.js';
 export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
@@ -28,8 +29,16 @@ export { Consume, type HandlerOptions } from './transport/handler-options.js';
 export { MessagingExceptionFilter } from './transport/messaging-exception.filter.js';
 export { NoRequestHandlerError, PgClient, RequestTimeoutError, type PgClientOptions } from './transport/pg.client.js';
 export { PgContext } from './transport/pg.context.js';
+export { PgRecord, PgRecordBuilder, type PgRecordOptions } from './transport/pg.record-builder.js';
 export { PgServer, type PgServerOptions } from './transport/pg.server.js';
-export { PG_TRANSPORT, requestQueueName, type PgTransportStatus } from './transport/transport-id.js';
+export {
+  PG_TRANSPORT,
+  requestQueueName,
+  type DeadLetteredEvent,
+  type PgClientEvents,
+  type PgServerEvents,
+  type PgTransportStatus,
+} from './transport/transport-id.js';
 export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type TransactionRunner } from './inbox/inbox.js';
 export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';

@@ -8,6 +8,13 @@ export interface Mail {
   messageId: string;
 }
 
+/** The SMTP reply of a permanent failure (a 5xx `responseCode` from nodemailer), or null for anything else. */
+export function permanentSmtpFailure(error: unknown): string | null {
+  const { responseCode, response } = (error ?? {}) as { responseCode?: unknown; response?: unknown };
+  if (typeof responseCode !== 'number' || responseCode < 500 || responseCode > 599) return null;
+  return typeof response === 'string' ? response : String(responseCode);
+}
+
 /** Sends mail over SMTP with nodemailer. */
 export class Mailer {
   private readonly transport: Transporter;

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Consume, Inbox, PgContext } from '@app/messaging';
+import { Consume, Inbox, PgContext, RejectMessageError } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
-import { Mailer } from '../mail/mailer.js';
+import { Mailer, permanentSmtpFailure } from '../mail/mailer.js';
 import { SentMailEntity } from './sent-mail.entity.js';
 import { mailFor, type NotifiableEvent } from './templates.js';
 
@@ -33,7 +33,14 @@ export class NotificationsHandler {
     if (!mail) return;
     await this.inbox.process(ctx, async (manager) => {
       await manager.insert(SentMailEntity, { eventMessageId: ctx.getMessageId(), routingKey: ctx.getRoutingKey(), recipient: mail.to, subject: mail.subject });
-      await this.mailer.send(mail);
+      try {
+        await this.mailer.send(mail);
+      } catch (error) {
+        // A 5xx (no such mailbox, refused) fails the same way every time: dead-letter now. A 4xx or a connection
+        // error is temporary: throw it as is, to retry with the queue's backoff.
+        const permanent = permanentSmtpFailure(error);
+        throw permanent ? new RejectMessageError(`SMTP refused the mail to ${mail.to}: ${permanent}`, { cause: error }) : error;
+      }
     });
   }
 }

@@ -169,13 +169,11 @@ export class Broker {
   async ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
     return this.open().settler.ackMany(deliveries);
   }
-  /** Fails one delivery: retry later (backoff or `delayMs`), or dead-letter on the last attempt or when rejected. */
+  /** Fails one delivery: retry later (backoff, `delayMs` or `deliverAt`), or dead-letter on the last attempt or when rejected. */
   async nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
-    this.assertNackOptions(options);
     return this.open().settler.nack(delivery, options);
   }
   async nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
-    this.assertNackOptions(options);
     return this.open().settler.nackMany(deliveries, options);
   }
   /** Extends a lease to now + leaseMs; returns the new expiry. Throws LeaseLostError if the lease was lost. */
@@ -356,7 +354,4 @@ export class Broker {
     return this;
   }
 
-  private assertNackOptions(options: NackOptions = {}): void {
-    if (options.delayMs !== undefined) assertLimit('delayMs', options.delayMs, 0, 12 * 60 * 60 * 1000);
-  }
 }

@@ -1,10 +1,14 @@
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
+import type { DeliveryControl, MessageHandler } from './delivery-control.js';
+import { logFailure, nackOptionsFor } from './failure.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
-import type { NackOptions, NackOutcome, Settler } from './settler.js';
+import type { Settler } from './settler.js';
 import { claimSize } from '../sql/broker-statements.js';
 import { WakeSignal } from './wake-signal.js';
+
+export type { DeliveryControl, MessageHandler } from './delivery-control.js';
 
 /** Options of one consumer (one process's share of a queue). */
 export interface ConsumerOptions {
@@ -30,16 +34,6 @@ export interface ConsumerOptions {
   consumerGroup?: string;
 }
 
-/** What a handler can do besides returning (ack) or throwing (retry with backoff, then dead-letter). */
-export interface DeliveryControl {
-  /** Extends the lease to now + ms (default: the lease the message was claimed with). */
-  extendLease(ms?: number): Promise<Date>;
-  /** Settles the message as failed now, with these options, instead of the default outcome. */
-  nack(options?: NackOptions): Promise<NackOutcome>;
-  /** Aborted when the consumer stops and the grace period is over: the message is about to be released. */
-  readonly signal: AbortSignal;
-}
-
 /** What became of one handled message: acked, failed (nacked: retried or dead-lettered), or released on stop. */
 export interface HandledMessage {
   queue: string;
@@ -47,8 +41,6 @@ export interface HandledMessage {
   /** How long the handler ran, in ms. */
   durationMs: number;
 }
-
-export type MessageHandler<T = unknown> = (delivery: Delivery<T>, control: DeliveryControl) => unknown;
 
 export interface ClaimedBatch {
   deliveries: Delivery[];
@@ -284,9 +276,11 @@ export class Consumer<T = unknown> {
         delivery.leaseExpiresAt = expiry;
         return expiry;
       },
-      nack: async (options) => {
+      nack: async (options = {}) => {
         entry.settled = true;
-        return settler.nack(delivery, options);
+        const outcome = await settler.nack(delivery, options);
+        logFailure(this.ports.logger, delivery, options, outcome);
+        return outcome;
       },
     };
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
@@ -314,8 +308,10 @@ export class Consumer<T = unknown> {
     if (outcome?.ack) {
       settler.ack(delivery).catch((error) => this.ports.logger.warn(`Could not ack ${delivery.messageId} from ${this.queue}`, error));
     } else if (outcome) {
+      const options = nackOptionsFor(outcome.error);
       settler
-        .nack(delivery, { error: outcome.error })
+        .nack(delivery, options)
+        .then((result) => logFailure(this.ports.logger, delivery, options, result))
         .catch((error) => this.ports.logger.warn(`Could not nack ${delivery.messageId} from ${this.queue}`, error));
     }
     this.dispatch();

@@ -3,9 +3,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { PublishColumns } from '../sql/broker-statements.js';
 import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
 import { serializePayload } from '../validation/payload.js';
+import { deliveryTime } from './delivery-time.js';
 import type { OutgoingMessage } from './message.js';
-
-const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * Validates every message of a publish call before anything is written, and turns them into the parallel arrays
@@ -13,21 +12,20 @@ const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
  */
 export function messageColumns(messages: readonly OutgoingMessage[], maxPayloadBytes: number): PublishColumns {
   if (!Array.isArray(messages)) throw new InvalidArgumentError('publish expects a message or an array of messages', {});
-  const columns: PublishColumns = { messageIds: [], routingKeys: [], payloads: [], headers: [], delaysMs: [] };
+  const columns: PublishColumns = { messageIds: [], routingKeys: [], payloads: [], headers: [], delaysMs: [], deliverAts: [] };
   for (const message of messages) {
     if (message === null || typeof message !== 'object') throw new InvalidArgumentError('A message must be an object', {});
-    const { routingKey, payload, messageId = randomUUID(), headers = {}, delayMs } = message;
+    const { routingKey, payload, messageId = randomUUID(), headers = {} } = message;
     assertRoutingKey(routingKey);
     assertMessageId(messageId);
     assertHeaders(headers);
-    if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS)) {
-      throw new InvalidArgumentError(`delayMs must be an integer from 0 to ${MAX_DELAY_MS}, got ${String(delayMs)}`, { messageId });
-    }
+    const { delayMs, deliverAt } = deliveryTime(message, { messageId });
     columns.messageIds.push(messageId);
     columns.routingKeys.push(routingKey);
     columns.payloads.push(serializePayload(payload, maxPayloadBytes));
     columns.headers.push(JSON.stringify(headers));
-    columns.delaysMs.push(delayMs ?? null);
+    columns.delaysMs.push(delayMs);
+    columns.deliverAts.push(deliverAt);
   }
   return columns;
 }

@@ -8,8 +8,10 @@ export interface OutgoingMessage<T = unknown> {
   messageId?: string;
   /** String headers, e.g. W3C `traceparent`. */
   headers?: Record<string, string>;
-  /** Deliver no sooner than this many ms from now. Default 0. */
+  /** Deliver no sooner than this many ms from now (at most 7 days). Default 0. */
   delayMs?: number;
+  /** Or deliver no sooner than this time (at most 7 days ahead; a past time means now). Not together with delayMs. */
+  deliverAt?: Date;
 }
 
 /** One message as a consumer receives it: one queue's copy, under a lease. */

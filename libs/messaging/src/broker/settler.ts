@@ -1,12 +1,16 @@
 import { LeaseLostError } from '../errors.js';
 import type { BrokerStatements } from '../sql/broker-statements.js';
 import { Batcher } from './batcher.js';
+import { deliveryTime } from './delivery-time.js';
+import { errorText } from './error-text.js';
 import type { Delivery } from './message.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 export interface NackOptions {
-  /** Retry after this many ms instead of the queue's backoff; 0 retries now. */
+  /** Retry after this many ms instead of the queue's backoff; 0 retries now. At most 12 hours. */
   delayMs?: number;
+  /** Or retry at this time (at most 12 hours ahead; a past time retries now). Not together with delayMs. */
+  deliverAt?: Date;
   /** Dead-letter now (reason 'rejected'), whatever attempts are left. */
   reject?: boolean;
   /** The error to record with the message (its text is kept, truncated to 4,096 characters). */
@@ -27,15 +31,11 @@ type Held = Pick<Delivery, 'id' | 'leaseToken' | 'messageId'>;
 /** Max deliveries per settle statement. */
 const MAX_SETTLE_BATCH = 1000;
 
-export function errorText(error: unknown): string | null {
-  if (error === undefined || error === null) return null;
-  if (error instanceof Error) return (error.stack ?? `${error.name}: ${error.message}`).slice(0, 4096);
-  try {
-    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 4096);
-  } catch {
-    return String(error).slice(0, 4096);
-  }
-}
+// The alerter and the relay import it from here.
+export { errorText } from './error-text.js';
+
+/** The longest retry delay a nack may ask for: SQS's 12-hour visibility limit. */
+export const MAX_NACK_DELAY_MS = 12 * 60 * 60 * 1000;
 
 /**
  * Ack, nack, extend and release, each fenced by the lease token. The `*Many` methods settle a batch in one statement;
@@ -55,6 +55,7 @@ export class Settler {
   }
 
   async nack(delivery: Held, options: NackOptions = {}): Promise<NackOutcome> {
+    deliveryTime(options, { messageId: delivery.messageId }, MAX_NACK_DELAY_MS);
     const outcome = await this.nackBatcher.add([delivery, options]);
     if (outcome === null) throw new LeaseLostError(delivery.messageId, 'nack');
     return outcome;
@@ -66,6 +67,7 @@ export class Settler {
   }
 
   async nackMany(deliveries: readonly Held[], options: NackOptions = {}): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
+    deliveryTime(options, {}, MAX_NACK_DELAY_MS);
     const outcomes = await this.nackOutcomes(deliveries.map((d) => [d, options]));
     const result = split(deliveries, outcomes.map((o) => o !== null));
     return { ...result, outcomes: new Map(deliveries.flatMap((d, i) => (outcomes[i] ? [[d.id, outcomes[i]]] : []))) };
@@ -117,6 +119,7 @@ export class Settler {
         tokens: items.map(([d]) => d.leaseToken),
         errors: items.map(([, o]) => errorText(o.error)),
         delaysMs: items.map(([, o]) => o.delayMs ?? null),
+        deliverAts: items.map(([, o]) => o.deliverAt ?? null),
         rejects: items.map(([, o]) => o.reject === true),
       }),
     );

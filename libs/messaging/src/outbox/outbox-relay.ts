@@ -116,6 +116,7 @@ export class OutboxRelay {
           payload: row.payload,
           headers: spans[i].headers,
           ...(row.delay_ms === null ? {} : { delayMs: row.delay_ms }),
+          ...(row.deliver_at === null ? {} : { deliverAt: row.deliver_at }),
         })),
         { mandatory: 'report', deduplicationWindowMs: this.deduplicationWindowMs },
       );

@@ -142,7 +142,7 @@ export class BrokerStatements {
     const accepted = dedup
       ? `fresh AS (
            INSERT INTO ${this.s}.deduplication AS d (message_id, expires_at)
-           SELECT DISTINCT ON (i.message_id) i.message_id, statement_timestamp() + make_interval(secs => $8::integer / 1000.0)
+           SELECT DISTINCT ON (i.message_id) i.message_id, statement_timestamp() + make_interval(secs => $9::integer / 1000.0)
              FROM input i
             WHERE (SELECT ok FROM proceed) AND NOT EXISTS (SELECT 1 FROM unrouted u WHERE u.ord = i.ord)
             ORDER BY i.message_id, i.ord
@@ -160,8 +160,8 @@ export class BrokerStatements {
     return this.named(
       dedup ? 'publish_dedup' : 'publish',
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[]) WITH ORDINALITY
-                AS i(message_id, routing_key, payload, headers, delay_ms, ord)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::timestamptz[]) WITH ORDINALITY
+                AS i(message_id, routing_key, payload, headers, delay_ms, deliver_at, ord)
        ),
        routes AS (
          -- Each distinct key is matched against the bindings once (a batch mostly repeats a few keys).
@@ -176,26 +176,26 @@ export class BrokerStatements {
          SELECT i.ord FROM input i WHERE NOT EXISTS (SELECT 1 FROM routes r WHERE r.ord = i.ord)
        ),
        proceed AS (
-         SELECT $6::boolean OR NOT EXISTS (SELECT 1 FROM unrouted) AS ok
+         SELECT $7::boolean OR NOT EXISTS (SELECT 1 FROM unrouted) AS ok
        ),
        ${accepted ? `${accepted},` : ''}
        inserted AS (
          INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at)
          SELECT r.queue, i.message_id, i.routing_key, i.payload::json, i.headers, statement_timestamp(),
-                statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0)
+                coalesce(i.deliver_at, statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0))
            FROM routes r JOIN input i USING (ord)
           WHERE ${dedup ? 'r.ord IN (SELECT ord FROM accepted)' : '(SELECT ok FROM proceed)'}
           ORDER BY i.ord, r.queue
          RETURNING queue, visible_at
        ),
        woken AS (
-         SELECT pg_notify($7, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
+         SELECT pg_notify($8, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
        )
        SELECT (SELECT count(*) FROM inserted)::int AS copies,
               (SELECT count(*) FROM woken)::int AS notified,
               coalesce((SELECT array_agg(ord::int ORDER BY ord) FROM unrouted), '{}') AS unrouted,
               ${duplicates} AS duplicates`,
-      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, allowPartial, this.channel, ...(dedup ? [deduplicationWindowMs] : [])],
+      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, batch.deliverAts, allowPartial, this.channel, ...(dedup ? [deduplicationWindowMs] : [])],
     );
   }
 
@@ -223,27 +223,27 @@ export class BrokerStatements {
     return this.named(
       'publish_to_queue',
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[]) WITH ORDINALITY
-                AS i(message_id, routing_key, payload, headers, delay_ms, ord)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::timestamptz[]) WITH ORDINALITY
+                AS i(message_id, routing_key, payload, headers, delay_ms, deliver_at, ord)
        ),
        target AS (
-         SELECT name FROM ${this.s}.queues WHERE name = $6
+         SELECT name FROM ${this.s}.queues WHERE name = $7
        ),
        inserted AS (
          INSERT INTO ${this.s}.messages (queue, message_id, routing_key, payload, headers, published_at, visible_at)
          SELECT t.name, i.message_id, i.routing_key, i.payload::json, i.headers, statement_timestamp(),
-                statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0)
+                coalesce(i.deliver_at, statement_timestamp() + make_interval(secs => coalesce(i.delay_ms, 0) / 1000.0))
            FROM input i CROSS JOIN target t
           ORDER BY i.ord
          RETURNING queue, visible_at
        ),
        woken AS (
-         SELECT pg_notify($7, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
+         SELECT pg_notify($8, q.queue) FROM (SELECT DISTINCT queue FROM inserted WHERE visible_at <= statement_timestamp()) q
        )
        SELECT (SELECT count(*) FROM inserted)::int AS copies,
               (SELECT count(*) FROM woken)::int AS notified,
               (SELECT count(*) FROM target)::int AS found`,
-      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, queue, this.channel],
+      [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, batch.deliverAts, queue, this.channel],
     );
   }
 
@@ -339,10 +339,11 @@ export class BrokerStatements {
     return this.named(
       'nack',
       `WITH input AS (
-         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::integer[], $5::boolean[]) AS t(id, token, error, delay_ms, reject)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::integer[], $5::timestamptz[], $6::boolean[])
+                AS t(id, token, error, delay_ms, deliver_at, reject)
        ),
        target AS MATERIALIZED (
-         SELECT m.id, t.error, t.delay_ms, t.reject, q.max_attempts, q.retry_base_ms, q.retry_max_ms, q.retry_jitter, q.dead_letter_queue
+         SELECT m.id, t.error, t.delay_ms, t.deliver_at, t.reject, q.max_attempts, q.retry_base_ms, q.retry_max_ms, q.retry_jitter, q.dead_letter_queue
            FROM ${this.s}.messages m
            JOIN input t ON m.id = t.id AND m.lease_token = t.token
            JOIN ${this.s}.queues q ON q.name = m.queue
@@ -352,9 +353,10 @@ export class BrokerStatements {
          UPDATE ${this.s}.messages m
             SET lease_token = NULL,
                 last_error = left(t.error, 4096),
-                visible_at = statement_timestamp()
-                             + coalesce(make_interval(secs => t.delay_ms / 1000.0),
-                                        ${this.s}.retry_delay(m.attempts, t.retry_base_ms, t.retry_max_ms, t.retry_jitter))
+                visible_at = coalesce(t.deliver_at,
+                                      statement_timestamp()
+                                      + coalesce(make_interval(secs => t.delay_ms / 1000.0),
+                                                 ${this.s}.retry_delay(m.attempts, t.retry_base_ms, t.retry_max_ms, t.retry_jitter)))
            FROM target t
           WHERE m.id = t.id AND m.lease_token IS NOT NULL AND NOT t.reject AND m.attempts < t.max_attempts
          RETURNING m.id, 'retried'::text AS outcome
@@ -371,19 +373,19 @@ export class BrokerStatements {
                 left(e.error, 4096),
                 ${this.s}.record_death(e.deaths, e.queue, CASE WHEN e.reject THEN 'rejected' ELSE 'delivery_limit' END, e.routing_key, e.error)
            FROM exhausted e WHERE e.dead_letter_queue IS NOT NULL
-         RETURNING pg_notify($6, queue)
+         RETURNING pg_notify($7, queue)
        ),
        recorded AS (
          INSERT INTO ${this.s}.dead_letter_events (queue, dead_letter_queue, message_id, routing_key, reason, error)
          SELECT e.queue, e.dead_letter_queue, e.message_id, e.routing_key,
                 CASE WHEN e.reject THEN 'rejected' ELSE 'delivery_limit' END, left(e.error, 4096)
            FROM exhausted e
-         RETURNING pg_notify($6, '${DEAD_LETTER_WAKE_UP}')
+         RETURNING pg_notify($7, '${DEAD_LETTER_WAKE_UP}')
        )
        SELECT id, outcome FROM retried
        UNION ALL
        SELECT id, CASE WHEN dead_letter_queue IS NULL THEN 'dropped' ELSE 'dead_lettered' END FROM exhausted`,
-      [batch.ids, batch.tokens, batch.errors, batch.delaysMs, batch.rejects, this.channel],
+      [batch.ids, batch.tokens, batch.errors, batch.delaysMs, batch.deliverAts, batch.rejects, this.channel],
     );
   }
 
@@ -567,6 +569,7 @@ export interface PublishColumns {
   payloads: string[];
   headers: string[];
   delaysMs: (number | null)[];
+  deliverAts: (Date | null)[];
 }
 
 export interface NackColumns {
@@ -574,5 +577,6 @@ export interface NackColumns {
   tokens: string[];
   errors: (string | null)[];
   delaysMs: (number | null)[];
+  deliverAts: (Date | null)[];
   rejects: boolean[];
 }

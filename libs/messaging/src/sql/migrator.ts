@@ -6,6 +6,7 @@ import * as broker0002 from './migrations/0002_deduplication.js';
 import * as broker0003 from './migrations/0003_dead_letter_events.js';
 import * as broker0004 from './migrations/0004_queue_expiry.js';
 import * as service0001 from './migrations/service/0001_outbox_inbox.js';
+import * as service0002 from './migrations/service/0002_outbox_deliver_at.js';
 
 interface Migration {
   version: number;
@@ -24,7 +25,7 @@ export interface MigrationSet {
 export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002, broker0003, broker0004] };
 
 /** A service's own tables: outbox and inbox (in the service's database; may share a schema with the broker). */
-export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001] };
+export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001, service0002] };
 
 /** The newest broker schema version this code knows. */
 export const LATEST_SCHEMA_VERSION = BROKER_MIGRATIONS.migrations[BROKER_MIGRATIONS.migrations.length - 1].version;

@@ -13,6 +13,7 @@ export interface OutboxRow {
   payload: unknown;
   headers: Record<string, string>;
   delay_ms: number | null;
+  deliver_at: Date | null;
   ordering_key: string | null;
   attempts: number;
 }
@@ -31,15 +32,24 @@ export class ServiceStatements {
   insertOutbox(batch: OutboxColumns): SqlStatement {
     return {
       text: `WITH inserted AS (
-               INSERT INTO ${this.s}.outbox (message_id, routing_key, payload, headers, delay_ms, ordering_key)
-               SELECT i.message_id, i.routing_key, i.payload::json, i.headers, i.delay_ms, i.ordering_key
-                 FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::text[]) WITH ORDINALITY
-                      AS i(message_id, routing_key, payload, headers, delay_ms, ordering_key, ord)
+               INSERT INTO ${this.s}.outbox (message_id, routing_key, payload, headers, delay_ms, deliver_at, ordering_key)
+               SELECT i.message_id, i.routing_key, i.payload::json, i.headers, i.delay_ms, i.deliver_at, i.ordering_key
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::integer[], $6::timestamptz[], $7::text[]) WITH ORDINALITY
+                      AS i(message_id, routing_key, payload, headers, delay_ms, deliver_at, ordering_key, ord)
                 ORDER BY i.ord
                RETURNING 1
              )
-             SELECT (SELECT count(*) FROM inserted)::int AS n, pg_notify($7, 'outbox') AS notified`,
-      values: [batch.messageIds, batch.routingKeys, batch.payloads, batch.headers, batch.delaysMs, batch.orderingKeys, this.outboxChannel],
+             SELECT (SELECT count(*) FROM inserted)::int AS n, pg_notify($8, 'outbox') AS notified`,
+      values: [
+        batch.messageIds,
+        batch.routingKeys,
+        batch.payloads,
+        batch.headers,
+        batch.delaysMs,
+        batch.deliverAts,
+        batch.orderingKeys,
+        this.outboxChannel,
+      ],
     };
   }
 
@@ -49,7 +59,7 @@ export class ServiceStatements {
    */
   claimOutbox(limit: number): SqlStatement {
     return {
-      text: `SELECT o.id, o.message_id, o.routing_key, o.payload, o.headers, o.delay_ms, o.ordering_key, o.attempts
+      text: `SELECT o.id, o.message_id, o.routing_key, o.payload, o.headers, o.delay_ms, o.deliver_at, o.ordering_key, o.attempts
                FROM ${this.s}.outbox o
               WHERE o.available_at <= statement_timestamp()
                 AND (o.ordering_key IS NULL

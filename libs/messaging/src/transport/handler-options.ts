@@ -22,10 +22,10 @@ const HANDLER_NAME = 'pgHandlerName';
  * `@EventPattern(pattern, options)` that also names the handler's queue after its class and method, so two handlers
  * of one pattern get stable, distinct queues. Works with a typed `@Ctx() ctx: PgContext`.
  */
-export function Consume(pattern: string, options: HandlerOptions = {}): MethodDecorator {
+export function Consume(pattern: string | Record<string, string | number>, options: HandlerOptions = {}): MethodDecorator {
   return (target, key, descriptor) => {
     const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
-    return EventPattern<string>(pattern, { ...options, [HANDLER_NAME]: handlerName })(target, key, descriptor);
+    return EventPattern<string | Record<string, string | number>>(pattern, { ...options, [HANDLER_NAME]: handlerName })(target, key, descriptor);
   };
 }
 
@@ -43,13 +43,20 @@ export interface HandlerPlan {
   consumerOptions: ConsumerOptions;
 }
 
-/** Works out a handler's queue name and options from its extras; `index` tells apart handlers of one pattern. */
-export function planHandler(serviceName: string, pattern: string, extras: Record<string, unknown> | undefined, index: number): HandlerPlan {
+/** Whether the handler's queue is named by the code (`@Consume`'s class and method, or a `queue` option). */
+export function isNamedHandler(extras: Record<string, unknown> | undefined): boolean {
+  return extras?.queue !== undefined || extras?.[HANDLER_NAME] !== undefined;
+}
+
+/**
+ * Works out a handler's queue name and options from its extras. The name never depends on the handlers' order: a
+ * `queue` option, else `@Consume`'s class and method, else the pattern (PgServer refuses two such handlers of one
+ * pattern, whose queues could only be told apart by position).
+ */
+export function planHandler(serviceName: string, pattern: string, extras: Record<string, unknown> | undefined): HandlerPlan {
   const options = (extras ?? {}) as HandlerOptions & { [HANDLER_NAME]?: string };
   const handlerName = options[HANDLER_NAME];
-  const derived = handlerName
-    ? `${serviceName}.${kebab(handlerName)}`
-    : `${serviceName}.${pattern.replace(/\*/g, 'star').replace(/#/g, 'all')}${index > 0 ? `.${index + 1}` : ''}`;
+  const derived = handlerName ? `${serviceName}.${kebab(handlerName)}` : `${serviceName}.${pattern.replace(/\*/g, 'star').replace(/#/g, 'all')}`;
   const queue = options.queue ?? derived;
   try {
     assertQueueName(queue);

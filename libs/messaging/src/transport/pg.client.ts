@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ClientProxy, RpcException, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { Logger } from '@nestjs/common';
+import { ClientProxy, RpcException, type Deserializer, type MsPattern, type ReadPacket, type Serializer, type WritePacket } from '@nestjs/microservices';
 import { Broker } from '../broker/broker.js';
 import type { BrokerOptions } from '../broker/broker-options.js';
 import type { Consumer } from '../broker/consumer.js';
 import type { PublishOptions } from '../broker/publisher.js';
-import { MessagingError, QueueNotFoundError } from '../errors.js';
+import { InvalidArgumentError, MessagingError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
-import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './transport-id.js';
+import { patternRoute } from './pattern-route.js';
+import { checkRecordOptions, PgRecord, type PgRecordOptions } from './pg.record-builder.js';
+import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName, type PgClientEvents } from './transport-id.js';
 
 export interface PgClientOptions {
   /** A connected broker to share; the client does not close it. */
@@ -17,6 +20,10 @@ export interface PgClientOptions {
   requestTimeoutMs?: number;
   /** What `emit` does when no queue is bound to the pattern: 'error' (default) fails the emit. See PublishOptions. */
   mandatory?: PublishOptions['mandatory'];
+  /** Turns the data of an `emit` / `send` into the payload stored (`options` has the `pattern`). Default: as is. */
+  serializer?: Serializer;
+  /** Turns a reply's payload into Nest's reply packet. Default: Nest's IncomingResponseDeserializer. */
+  deserializer?: Deserializer;
 }
 
 /** A reply queue not renewed for this long (its client crashed) is deleted. */
@@ -44,12 +51,24 @@ export class PgClient extends ClientProxy {
   private replies: Promise<Consumer> | null = null;
   private readonly requestTimeoutMs: number;
   private renewal: NodeJS.Timeout | undefined;
+  private readonly errorListeners: PgClientEvents['error'][] = [];
+  private readonly logger = new Logger(PgClient.name);
 
   constructor(private readonly options: PgClientOptions = {}) {
     super();
     this.requestTimeoutMs = assertIntegerInRange('requestTimeoutMs', options.requestTimeoutMs ?? 30_000, 1, 24 * 60 * 60 * 1000);
-    this.initializeSerializer({});
-    this.initializeDeserializer({});
+    this.initializeSerializer(options);
+    this.initializeDeserializer(options);
+  }
+
+  override on<K extends keyof PgClientEvents>(event: K, callback: PgClientEvents[K]): void {
+    if (event !== 'error') throw new InvalidArgumentError(`PgClient has no event ${String(event)}; it has error`, {});
+    this.errorListeners.push(callback);
+  }
+
+  /** Object patterns route by their keys and values (`{ cmd: 'sum' }` is `cmd.sum`), as PgServer routes them. */
+  override normalizePattern(pattern: MsPattern): string {
+    return patternRoute(pattern);
   }
 
   async connect(): Promise<Broker> {
@@ -59,6 +78,8 @@ export class PgClient extends ClientProxy {
         this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
       } catch (error) {
         this.connecting = null;
+        this._status$.next('disconnected');
+        this.reportError(error);
         throw error;
       }
       this._status$.next('connected');
@@ -89,12 +110,36 @@ export class PgClient extends ClientProxy {
     return this.broker as T;
   }
 
+  /**
+   * Publishes an event. An emit nobody subscribes to still runs (Nest connects it), and its failure would be lost:
+   * so a failed emit is logged (one line with the pattern) and reported to `on('error')` listeners, then thrown.
+   */
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    const broker = await this.connect();
-    const routingKey = this.normalizePattern(packet.pattern);
-    const payload = await this.serializer.serialize(packet.data);
-    await broker.publish({ routingKey, payload, headers: packet.metadata ?? {} }, { mandatory: this.options.mandatory });
+    let routingKey: string | undefined;
+    let connected = false;
+    try {
+      const broker = await this.connect();
+      connected = true;
+      routingKey = this.normalizePattern(packet.pattern);
+      const { data, options } = unwrapRecord(packet.data);
+      checkRecordOptions(options);
+      const { deduplicationWindowMs, headers, ...message } = options;
+      const payload = await (this.serializer as Serializer).serialize(data, { pattern: routingKey });
+      await broker.publish(
+        { routingKey, payload, headers: { ...packet.metadata, ...headers }, ...message },
+        { mandatory: this.options.mandatory, deduplicationWindowMs },
+      );
+    } catch (error) {
+      const what = error instanceof UnroutableMessageError ? 'no queue is bound to it' : `${(error as Error)?.message ?? String(error)}`;
+      this.logger.warn(`emit(${JSON.stringify(routingKey ?? packet.pattern)}) was not published: ${what}`);
+      if (connected) this.reportError(error); // connect() reported its own failure
+      throw error;
+    }
     return undefined as T;
+  }
+
+  private reportError(error: unknown): void {
+    for (const listener of this.errorListeners) listener(error);
   }
 
   protected publish(partialPacket: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -121,8 +166,13 @@ export class PgClient extends ClientProxy {
     void (async () => {
       const broker = await this.connect();
       const replyQueue = await this.ensureReplyQueue(broker);
-      const payload = await this.serializer.serialize(packet.data);
-      const headers = { ...packet.metadata, [REPLY_TO_HEADER]: replyQueue, [CORRELATION_ID_HEADER]: packet.id };
+      const { data, options } = unwrapRecord(packet.data);
+      const { headers: own, ...rest } = options;
+      if (Object.keys(rest).length > 0) {
+        throw new InvalidArgumentError(`send takes only headers from a PgRecord, not ${Object.keys(rest).join(', ')}: those are emit's`, { pattern });
+      }
+      const payload = await (this.serializer as Serializer).serialize(data, { pattern });
+      const headers = { ...packet.metadata, ...own, [REPLY_TO_HEADER]: replyQueue, [CORRELATION_ID_HEADER]: packet.id };
       await broker.publishToQueue(requestQueueName(pattern), { routingKey: pattern, payload, headers });
     })().catch((error: unknown) => {
       const err =
@@ -160,4 +210,8 @@ export class PgClient extends ClientProxy {
     await this.replies;
     return this.replyQueue as string;
   }
+}
+
+function unwrapRecord(data: unknown): { data: unknown; options: PgRecordOptions } {
+  return data instanceof PgRecord ? { data: data.data, options: data.options } : { data, options: {} };
 }

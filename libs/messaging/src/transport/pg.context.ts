@@ -1,10 +1,12 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { DeliveryControl } from '../broker/consumer.js';
 import type { Delivery } from '../broker/message.js';
+import type { NackOutcome } from '../broker/settler.js';
+import { RejectMessageError, RetryMessageError, type RetryAfter } from '../errors.js';
 
-type PgContextArgs = [delivery: Delivery, control: DeliveryControl, queue: string];
+type PgContextArgs = [delivery: Delivery, control: DeliveryControl, queue: string, pattern: string];
 
-/** What a handler gets with `@Ctx()`: the message's metadata, and lease control. */
+/** What a handler gets with `@Ctx()`: the message's metadata, lease control, and settling by hand. */
 export class PgContext extends BaseRpcContext<PgContextArgs> {
   /** The error the handler raised, kept by MessagingExceptionFilter before Nest turns it into a generic one. */
   failure: unknown;
@@ -19,8 +21,13 @@ export class PgContext extends BaseRpcContext<PgContextArgs> {
   getAttempt(): number {
     return this.args[0].attempt;
   }
+  /** The message's own routing key (what the producer published). */
   getRoutingKey(): string {
     return this.args[0].routingKey;
+  }
+  /** The handler's pattern (`order.*`), as Nest's contexts give it; for a request, the request pattern. */
+  getPattern(): string {
+    return this.args[3];
   }
   getHeaders(): Record<string, string> {
     return this.args[0].headers;
@@ -36,8 +43,19 @@ export class PgContext extends BaseRpcContext<PgContextArgs> {
   extendLease(ms?: number): Promise<Date> {
     return this.args[1].extendLease(ms);
   }
-  /** Aborted when the server shuts down and the grace period is over. */
+  /**
+   * Aborted when the server closes and the handler is still running after `shutdownGraceMs`: its message is being
+   * released for another consumer, so stop now (pass the signal to fetch, or check it between steps).
+   */
   getAbortSignal(): AbortSignal {
     return this.args[1].signal;
+  }
+  /** Dead-letters the message now (reason `rejected`), as throwing a RejectMessageError does. */
+  reject(reason: string, cause?: unknown): Promise<NackOutcome> {
+    return this.args[1].nack({ reject: true, error: new RejectMessageError(reason, { cause }) });
+  }
+  /** Retries the message after `delayMs` or at `deliverAt`, as throwing a RetryMessageError does (uses an attempt). */
+  retry(after: RetryAfter, reason = 'retry requested'): Promise<NackOutcome> {
+    return this.args[1].nack({ ...after, error: new RetryMessageError(reason, after) });
   }
 }

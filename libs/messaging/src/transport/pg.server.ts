@@ -1,24 +1,20 @@
-import { Server, type CustomTransportStrategy, type MessageHandler as NestHandler, type WritePacket } from '@nestjs/microservices';
+import type { Deserializer, Serializer } from '@nestjs/microservices';
+import { RpcException, Server, type CustomTransportStrategy, type MessageHandler as NestHandler, type MsPattern, type WritePacket } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { Broker } from '../broker/broker.js';
 import type { BrokerOptions } from '../broker/broker-options.js';
 import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consumer.js';
+import { errorLine, nackOptionsFor } from '../broker/failure.js';
 import type { Delivery } from '../broker/message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
 import { nestBrokerLogger } from '../nest/nest-logger.js';
 import { Housekeeping } from '../housekeeping/housekeeping.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertPattern, assertRoutingKey } from '../validation/names.js';
-import { planHandler, type HandlerPlan } from './handler-options.js';
+import { isNamedHandler, planHandler, type HandlerPlan } from './handler-options.js';
+import { patternRoute } from './pattern-route.js';
 import { PgContext } from './pg.context.js';
-import {
-  CORRELATION_ID_HEADER,
-  PG_TRANSPORT,
-  REPLY_TO_HEADER,
-  requestQueueName,
-  type PgTransportEvents,
-  type PgTransportStatus,
-} from './transport-id.js';
+import { CORRELATION_ID_HEADER, PG_TRANSPORT, REPLY_TO_HEADER, requestQueueName, type PgServerEvents, type PgTransportStatus } from './transport-id.js';
 
 export interface PgServerOptions {
   /** Names this service's queues (`<serviceName>.<handler>`) and is the consumer group in traces. */
@@ -31,10 +27,17 @@ export interface PgServerOptions {
   queueDefaults?: QueueOptions;
   /** Consumer options for every handler (concurrency, prefetch...), below the handler's own. */
   consumerDefaults?: ConsumerOptions;
+  /** Turns a reply packet into the payload sent back to the client. Default: as is. */
+  serializer?: Serializer;
+  /** Turns a message's payload into the handler's data (`options` has its `pattern` and `routingKey`). Default: as is. */
+  deserializer?: Deserializer;
 }
 
 /** Request queues: a request that fails is answered with the error, not retried; one lost to a crash is retried. */
 const REQUEST_QUEUE_OPTIONS: QueueOptions = { maxAttempts: 3, deadLetterQueue: null };
+
+/** The default deserializer: the handler gets the payload as stored. */
+const AS_STORED: Deserializer = { deserialize: (payload: unknown) => payload };
 
 interface Subscription extends HandlerPlan {
   kind: 'event' | 'request';
@@ -42,20 +45,22 @@ interface Subscription extends HandlerPlan {
   handler: NestHandler;
 }
 
+type Listeners = { [K in keyof PgServerEvents]: PgServerEvents[K][] };
+
 /**
  * The Nest transport server. Every `@EventPattern` handler gets its own durable queue bound to its pattern (so a
  * failing handler never re-runs a sibling); success acks, an error retries with the queue's backoff and then
- * dead-letters, keeping the real error when MessagingExceptionFilter is registered. `@MessagePattern` handlers
- * consume the request queue `rpc.<pattern>` and reply to the caller's reply queue.
+ * dead-letters (a RejectMessageError at once), keeping the real error when MessagingExceptionFilter is registered.
+ * `@MessagePattern` handlers consume the request queue `rpc.<pattern>` and reply to the caller's reply queue.
  */
-export class PgServer extends Server<PgTransportEvents, PgTransportStatus> implements CustomTransportStrategy {
+export class PgServer extends Server<PgServerEvents, PgTransportStatus> implements CustomTransportStrategy {
   override readonly transportId = PG_TRANSPORT;
   override readonly propagatesEventHandlerErrors = true;
   private broker: Broker | null = null;
   /** The broker's chores, when this server owns its broker (with a shared one, MessagingModule runs them). */
   private housekeeping: Housekeeping | null = null;
   private readonly consumers: Consumer[] = [];
-  private readonly errorListeners: ((error: unknown) => void)[] = [];
+  private readonly listeners: Listeners = { error: [], 'dead-lettered': [] };
   private warnedAboutFilter = false;
 
   constructor(private readonly options: PgServerOptions) {
@@ -63,8 +68,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     if (!options || typeof options.serviceName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,59}$/.test(options.serviceName)) {
       throw new InvalidArgumentError(`PgServer needs a serviceName of 1-60 letters, digits, '.', '_', '-' or ':'`, {});
     }
-    this.initializeSerializer({});
-    this.initializeDeserializer({});
+    this.initializeSerializer(options);
+    this.deserializer = options.deserializer ?? AS_STORED;
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -72,6 +77,8 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
       await this.start();
       callback();
     } catch (error) {
+      this._status$.next('disconnected');
+      this.emitEvent('error', error);
       callback(error);
     }
   }
@@ -86,13 +93,24 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     this._status$.next('disconnected');
   }
 
-  on<K extends keyof PgTransportEvents>(event: K, callback: PgTransportEvents[K]): void {
-    if (event === 'error') this.errorListeners.push(callback);
+  on<K extends keyof PgServerEvents>(event: K, callback: PgServerEvents[K]): void {
+    if (!(event in this.listeners)) throw new InvalidArgumentError(`PgServer has no event ${String(event)}; it has ${Object.keys(this.listeners).join(', ')}`, {});
+    (this.listeners[event] as PgServerEvents[K][]).push(callback);
   }
 
+  /** The Broker the server consumes with (its `pool` is the pg Pool). */
   unwrap<T = Broker>(): T {
     if (!this.broker) throw new Error('PgServer is not listening yet: call listen() (app.listen()) first');
     return this.broker as T;
+  }
+
+  /** Object patterns route by their keys and values (`{ cmd: 'sum' }` is `cmd.sum`); see patternRoute. */
+  override normalizePattern(pattern: MsPattern): string {
+    return patternRoute(pattern);
+  }
+
+  private emitEvent<K extends keyof PgServerEvents>(event: K, ...args: Parameters<PgServerEvents[K]>): void {
+    for (const listener of this.listeners[event]) (listener as (...a: unknown[]) => void)(...args);
   }
 
   private async start(): Promise<void> {
@@ -121,15 +139,19 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
       const chain: NestHandler[] = [];
       for (let handler: NestHandler | undefined = head; handler; handler = handler.next) chain.push(handler);
       for (const handler of chain) handler.next = undefined;
-      for (const [index, handler] of chain.entries()) {
+      if (chain.filter((h) => h.isEventHandler && !isNamedHandler(h.extras)).length > 1) {
+        throw new InvalidArgumentError(
+          `Several @EventPattern handlers of ${JSON.stringify(pattern)} have no queue name: use @Consume (its queue is named after the ` +
+            `handler's class and method) or give each a 'queue' option, so that reordering handlers never swaps their queues`,
+          { pattern },
+        );
+      }
+      for (const handler of chain) {
         const kind = handler.isEventHandler ? 'event' : 'request';
         if (kind === 'event') assertPattern(pattern);
         else assertRoutingKey(pattern);
-        const plan =
-          kind === 'event'
-            ? planHandler(this.options.serviceName, pattern, handler.extras, index)
-            : { ...planHandler(this.options.serviceName, pattern, handler.extras, index), queue: requestQueueName(pattern) };
-        subscriptions.push({ ...plan, kind, pattern, handler });
+        const plan = planHandler(this.options.serviceName, pattern, handler.extras);
+        subscriptions.push({ ...plan, ...(kind === 'request' ? { queue: requestQueueName(pattern) } : {}), kind, pattern, handler });
       }
     }
     const seen = new Set<string>();
@@ -158,30 +180,42 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
   }
 
   private async process(s: Subscription, delivery: Delivery, control: DeliveryControl): Promise<void> {
-    const context = new PgContext([delivery, control, s.queue]);
-    if (s.kind === 'event') await this.processEvent(s, delivery, context);
-    else await this.processRequest(s, delivery, context);
+    const context = new PgContext([delivery, control, s.queue, s.pattern]);
+    const data = await this.deserializer.deserialize(delivery.payload, { pattern: s.pattern, routingKey: delivery.routingKey });
+    if (s.kind === 'request') return this.processRequest(s, delivery, data, context);
+    try {
+      await this.processEvent(s, data, context);
+    } catch (error) {
+      const real = this.realError(error, context);
+      this.emitEvent('error', real, context);
+      // Settled here rather than by the consumer, to learn the outcome (the consumer logs the one line).
+      const options = nackOptionsFor(real);
+      const outcome = await control.nack(options);
+      if (outcome !== 'retried') {
+        this.emitEvent('dead-lettered', { messageId: delivery.messageId, queue: s.queue, reason: options.reject ? 'rejected' : 'delivery_limit', error: real });
+      }
+    }
   }
 
-  /** Runs an event handler to completion (its returned stream too); throws the handler's real error if it fails. */
-  private processEvent(s: Subscription, delivery: Delivery, context: PgContext): Promise<void> {
+  /** Runs an event handler to completion (its returned stream too); rejects with what the handler raised. */
+  private processEvent(s: Subscription, data: unknown, context: PgContext): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.runWithProcessingHooks(context, async (runEndHook) => {
         try {
-          const result = await s.handler(delivery.payload, context);
+          const result = await s.handler(data, context);
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           runEndHook();
           resolve();
         } catch (error) {
           runEndHook();
-          reject(this.realError(error, context));
+          reject(error);
         }
       });
     });
   }
 
   /** Runs a request handler and publishes each reply packet to the caller's reply queue. */
-  private processRequest(s: Subscription, delivery: Delivery, context: PgContext): Promise<void> {
+  private processRequest(s: Subscription, delivery: Delivery, data: unknown, context: PgContext): Promise<void> {
     const replyTo = delivery.headers[REPLY_TO_HEADER];
     const correlationId = delivery.headers[CORRELATION_ID_HEADER];
     if (!replyTo || !correlationId) {
@@ -190,9 +224,10 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     return new Promise<void>((resolve) => {
       this.handleRequest(
         context,
-        async () => this.transformToObservable(await s.handler(delivery.payload, context)),
+        async () => this.transformToObservable(await s.handler(data, context)),
         async (packet: WritePacket) => {
           try {
+            if (packet.err !== undefined) this.reportFailedRequest(delivery, s.queue, packet.err, context);
             const payload = await this.serializer.serialize({ ...packet, id: correlationId });
             await (this.broker as Broker).publishToQueue(replyTo, { routingKey: s.pattern, payload, headers: { [CORRELATION_ID_HEADER]: correlationId } });
           } finally {
@@ -203,13 +238,20 @@ export class PgServer extends Server<PgTransportEvents, PgTransportStatus> imple
     });
   }
 
+  private reportFailedRequest(delivery: Delivery, queue: string, replied: unknown, context: PgContext): void {
+    const real = context.failure ?? replied;
+    if (real instanceof RpcException) return; // an answer the handler chose, not a failure
+    this.logger.warn?.(`Request ${delivery.messageId} on ${queue} failed: ${errorLine(real)}; replied with the error`);
+    this.logger.debug?.(`Request ${delivery.messageId} on ${queue}: the full error`, real);
+    this.emitEvent('error', real, context);
+  }
+
   private realError(error: unknown, context: PgContext): unknown {
     if (context.failure !== undefined) return context.failure;
     if (!this.warnedAboutFilter) {
       this.warnedAboutFilter = true;
       this.logger.warn?.('A handler failed with an error Nest replaced by a generic one; register MessagingExceptionFilter to keep the real error');
     }
-    for (const listener of this.errorListeners) listener(error);
     return error;
   }
 }

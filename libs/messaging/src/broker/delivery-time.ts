@@ -1,0 +1,37 @@
+import { InvalidArgumentError } from '../errors.js';
+
+/** Longest delay a message or a retry can be given: 7 days (from now, for `deliverAt`). */
+export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A delay as the statements take it: at most one of the two is set. */
+export interface DeliveryTime {
+  delayMs: number | null;
+  deliverAt: Date | null;
+}
+
+/**
+ * Checks a `delayMs` / `deliverAt` pair (a message's or a nack's): at most one of them, a delay an integer from 0 to
+ * `maxMs` (default 7 days), a time a valid Date at most that far ahead (a past time means now).
+ */
+export function deliveryTime(
+  options: { delayMs?: number; deliverAt?: Date },
+  details: Record<string, unknown> = {},
+  maxMs = MAX_DELAY_MS,
+): DeliveryTime {
+  const { delayMs, deliverAt } = options;
+  if (delayMs !== undefined && deliverAt !== undefined) {
+    throw new InvalidArgumentError('Give delayMs or deliverAt, not both', details);
+  }
+  if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > maxMs)) {
+    throw new InvalidArgumentError(`delayMs must be an integer from 0 to ${maxMs}, got ${String(delayMs)}`, details);
+  }
+  if (deliverAt !== undefined) {
+    if (!(deliverAt instanceof Date) || Number.isNaN(deliverAt.getTime())) {
+      throw new InvalidArgumentError(`deliverAt must be a valid Date, got ${String(deliverAt)}`, details);
+    }
+    if (deliverAt.getTime() - Date.now() > maxMs) {
+      throw new InvalidArgumentError(`deliverAt must be at most ${maxMs} ms ahead, got ${deliverAt.toISOString()}`, details);
+    }
+  }
+  return { delayMs: delayMs ?? null, deliverAt: deliverAt ?? null };
+}

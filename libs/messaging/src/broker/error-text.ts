@@ -1,0 +1,49 @@
+import { sep } from 'node:path';
+import { types } from 'node:util';
+
+/** An Error, from this realm or another (Node's own errors under Jest's VM modules are not `instanceof Error`). */
+export function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+/** Stack frames kept in an error's text. */
+const MAX_FRAMES = 10;
+/** A file location in a stack frame: `(path:line:col)` or `at path:line:col`. */
+const FILE_LOCATION = /(?:file:\/\/)?((?:[A-Za-z]:)?[^\s()]*[\\/][^\s()\\/]+):(\d+(?::\d+)?)/g;
+const NODE_MODULES = `${sep}node_modules${sep}`;
+
+/** A frame's file without machine folders: from its package in node_modules, else relative to the working folder, else its name. */
+function withoutFolders(path: string): string {
+  const cwd = `${process.cwd()}${sep}`;
+  const inPackage = path.lastIndexOf(NODE_MODULES);
+  if (inPackage >= 0) return path.slice(inPackage + NODE_MODULES.length);
+  if (path.startsWith(cwd)) return path.slice(cwd.length);
+  return path.split(/[\\/]/).pop() as string;
+}
+
+/** An Error's first line and its first stack frames, without machine paths. */
+function trimmedStack(error: Error): string {
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, MAX_FRAMES)
+    .map((line) => line.replace(FILE_LOCATION, (_match, path: string, position: string) => `${withoutFolders(path)}:${position}`));
+  return [`${error.name}: ${error.message}`, ...frames].join('\n');
+}
+
+/**
+ * The text kept for an error in `last_error` and the death history: the error's name, message and first stack
+ * frames without machine paths, then its cause's first line; other values as JSON. At most 4,096 characters.
+ */
+export function errorText(error: unknown): string | null {
+  if (error === undefined || error === null) return null;
+  if (isError(error)) {
+    const cause = isError(error.cause) ? `\nCaused by: ${error.cause.name}: ${error.cause.message}` : '';
+    return `${trimmedStack(error)}${cause}`.slice(0, 4096);
+  }
+  try {
+    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 4096);
+  } catch {
+    return String(error).slice(0, 4096);
+  }
+}
