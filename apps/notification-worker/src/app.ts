@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer } from '@app/messaging';
+import { applyHttpServerDefaults, connectPgServer } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { NotificationWorkerModule } from './notification-worker.module.js';
 
 /** Builds the notification worker: its consumers of order.* and payment.*, and GET /health. */
 export async function createNotificationWorker(config: NotificationWorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(NotificationWorkerModule.register(config), options);
+  applyHttpServerDefaults(app);
   connectPgServer(app, { serviceName: 'notifications' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();

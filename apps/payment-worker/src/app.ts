@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer } from '@app/messaging';
+import { applyHttpServerDefaults, connectPgServer } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { PaymentWorkerModule } from './payment-worker.module.js';
 
 /** Builds the payment worker: its consumer of order.created, and GET /health. */
 export async function createPaymentWorker(config: PaymentWorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(PaymentWorkerModule.register(config), options);
+  applyHttpServerDefaults(app);
   connectPgServer(app, { serviceName: 'payments' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
