@@ -39,7 +39,11 @@ export function serializePayload(payload: unknown, maxBytes: number): string {
   return json;
 }
 
-/** The common case, checked inline so that a flat payload costs no call per field. */
+/**
+ * The common case, checked inline so that a flat payload costs no call per field. Measured on the bench's 100-byte
+ * payload: the walk adds about 1 µs to JSON.stringify's 1-1.5 µs (a JSON.stringify replacer doubled it instead, and
+ * cannot name the path), against 13.5 µs of Node CPU per message in batches of 1,000 (npm run bench -- --quick).
+ */
 function isJsonScalar(value: unknown): boolean {
   const type = typeof value;
   return type === 'string' || type === 'boolean' || value === null || (type === 'number' && Number.isFinite(value));
