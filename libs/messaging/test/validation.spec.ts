@@ -107,15 +107,16 @@ describe('bad input is rejected with typed errors and leaves the database unchan
     ['a Set', { 'odd key': new Set([1]) }, 'payload["odd key"] is a Set'],
     ['a typed array', { data: new Float64Array(2) }, 'payload.data is a Float64Array'],
     ['a Buffer', Buffer.from('x'), 'payload is a Buffer'],
-    ['an ArrayBuffer', { raw: new ArrayBuffer(4) }, 'payload.raw is a ArrayBuffer'],
+    ['an ArrayBuffer', { raw: new ArrayBuffer(4) }, 'payload.raw is an ArrayBuffer'],
     ['a RegExp', { match: /x/ }, 'payload.match is a RegExp'],
-    ['an Error', { cause: new Error('boom') }, 'payload.cause is a Error'],
+    ['an Error', { cause: new Error('boom') }, 'payload.cause is an Error'],
     ['an invalid Date', { at: new Date(NaN) }, 'payload.at is an invalid Date'],
     ['a function', { callback: () => 1 }, 'payload.callback is a function'],
     ['a symbol', { kind: Symbol('k') }, 'payload.kind is a symbol'],
     ['undefined in an array', [1, undefined], 'payload[1] is undefined'],
     ['a BigInt deep inside', { a: { b: [10n] } }, 'payload.a.b[0] is a BigInt'],
     ['a value its toJSON makes NaN', { x: { toJSON: () => NaN } }, 'payload.x is NaN'],
+    ['a getter that throws', { get x() { throw new Error('no x'); } }, 'no x'],
   ])('refuses %s in a payload, naming where it is', async (_what, payload, message) => {
     await rejects(() => t.broker.publish({ routingKey: 'order.created', payload }), PayloadNotSerializableError, new RegExp(message.replace(/[[\]().]/g, '\\$&')));
   });

@@ -18,16 +18,17 @@ const LOSSY_CLASSES: (abstract new (...args: never[]) => object)[] = [Map, Set, 
  */
 export function serializePayload(payload: unknown, maxBytes: number): string {
   const path: (string | number)[] = [];
-  const problem = payload === undefined ? 'undefined, which has no JSON form' : findProblem(payload, '', 0, [], path);
+  let problem: string | null;
+  let json: string;
+  try {
+    problem = payload === undefined ? 'undefined, which has no JSON form' : findProblem(payload, '', 0, [], path);
+    json = problem === null ? JSON.stringify(payload) : '';
+  } catch (error) {
+    throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: ${(error as Error).message}`, {}); // a throwing getter or toJSON
+  }
   if (problem !== null) {
     const where = path.reverse().map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`));
     throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: payload${where.join('')} is ${problem}`, { path: `payload${where.join('')}` });
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(payload);
-  } catch (error) {
-    throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: ${(error as Error).message}`, {}); // a throwing getter or toJSON
   }
   // A string of n UTF-16 units is at most 3n UTF-8 bytes: skip the exact count when it cannot exceed the limit.
   if (json.length * 3 > maxBytes) {
@@ -112,11 +113,13 @@ function findProblem(value: unknown, key: string, depth: number, ancestors: obje
  * the value its toJSON or boxed primitive stands for, or undefined to check it as an ordinary object.
  */
 function classProblem(object: object, key: string): string | null | { json: unknown } | undefined {
-  if (ArrayBuffer.isView(object)) return `a ${object.constructor.name} (send binary data as a base64 string)`;
+  if (ArrayBuffer.isView(object)) return `${article(object)} (send binary data as a base64 string)`;
   if (object instanceof Date) return Number.isNaN(object.getTime()) ? 'an invalid Date' : null;
-  for (const lossy of LOSSY_CLASSES) if (object instanceof lossy) return `a ${object.constructor.name}, which JSON would turn into {}`;
+  for (const lossy of LOSSY_CLASSES) if (object instanceof lossy) return `${article(object)}, which JSON would turn into {}`;
   const toJSON = (object as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return { json: toJSON.call(object, key) };
   if (object instanceof Number || object instanceof String || object instanceof Boolean) return { json: object.valueOf() };
   return undefined;
 }
+
+const article = (object: object) => `${/^[AEIOU]/.test(object.constructor.name) ? 'an' : 'a'} ${object.constructor.name}`;
