@@ -70,13 +70,14 @@ export class ${Name}WorkerModule {
     [`apps/${app}/src/app.ts`]: `import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}WorkerModule } from './${app}.module.js';
 
 export async function create${Name}Worker(config: ${Name}WorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(${Name}WorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
+  applyHttpServerDefaults(app);
   connectPgServer(app, { serviceName: '${name}' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { NotificationWorkerModule } from './notification-worker.module.js';
 
@@ -9,6 +9,7 @@ import { NotificationWorkerModule } from './notification-worker.module.js';
 export async function createNotificationWorker(config: NotificationWorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(NotificationWorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
+  applyHttpServerDefaults(app);
   connectPgServer(app, { serviceName: 'notifications' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();

@@ -20,7 +20,7 @@ describe('notification-worker', () => {
       { port: 0, notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>' },
       { logger: false },
     );
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
   });
   afterAll(async () => {
@@ -29,6 +29,12 @@ describe('notification-worker', () => {
     await smtp.close();
     await notificationsDb.drop();
     await brokerDb.drop();
+  });
+
+  it('answers GET /health without announcing its framework (no x-powered-by)', async () => {
+    const response = await fetch(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
   it('mails the customer once per order and payment event, over real SMTP', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { PaymentWorkerModule } from './payment-worker.module.js';
 
@@ -9,6 +9,7 @@ import { PaymentWorkerModule } from './payment-worker.module.js';
 export async function createPaymentWorker(config: PaymentWorkerConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(PaymentWorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
+  applyHttpServerDefaults(app);
   connectPgServer(app, { serviceName: 'payments' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();

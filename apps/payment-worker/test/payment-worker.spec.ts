@@ -24,7 +24,7 @@ describe('payment-worker', () => {
       { port: 0, paymentsDatabaseUrl: paymentsDb.url, brokerDatabaseUrl: brokerDb.url, paymentProviderUrl: provider.url },
       { logger: false },
     );
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
     await broker.declareQueue('test.payments');
     await broker.bindQueue('test.payments', 'payment.*');
@@ -37,6 +37,12 @@ describe('payment-worker', () => {
     await provider.close();
     await paymentsDb.drop();
     await brokerDb.drop();
+  });
+
+  it('answers GET /health without announcing its framework (no x-powered-by)', async () => {
+    const response = await fetch(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/health`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
   const orderCreated = (id: string, customerId: string) => ({

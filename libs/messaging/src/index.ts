@@ -46,6 +46,7 @@ export { BROKER_MIGRATIONS, migrateDatabase, SERVICE_MIGRATIONS, type MigrationS
 export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
 export { connectPgServer } from './nest/connect-pg-server.js';
+export { applyHttpServerDefaults, type HttpServerDefaultsOptions } from './nest/http-server-defaults.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';

@@ -162,8 +162,12 @@ describe('transactional outbox and relay (the broker in another database)', () =
   it('refuses to publish outside a transaction and validates like the broker', async () => {
     await expect(outbox.publish({ routingKey: 'order.created', payload: 1 }, {} as never)).rejects.toThrow('needs the business transaction');
     await expect(
-      dataSource.transaction((manager) => outbox.publish({ routingKey: 'bad key', payload: 1 }, { transaction: manager })),
+      dataSource.transaction((manager) => outbox.publish({ routingKey: 'bad\u0000key', payload: 1 }, { transaction: manager })),
     ).rejects.toThrow('Invalid routing key');
+    // orderingKey is the outbox's own field; anything unknown is refused, as broker.publish does.
+    await expect(
+      dataSource.transaction((manager) => outbox.publish({ routingKey: 'order.created', payload: 1, orderingKey: 'o', colour: 'red' } as never, { transaction: manager })),
+    ).rejects.toThrow('Unknown field "colour"');
     expect(await outboxCount()).toBe(0);
   });
 });

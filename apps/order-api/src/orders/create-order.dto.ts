@@ -3,10 +3,10 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
-  IsEmail,
+  IsIn,
   IsInt,
-  IsISO4217CurrencyCode,
   IsString,
+  isEmail,
   Matches,
   Max,
   MaxLength,
@@ -15,6 +15,7 @@ import {
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
+import { CURRENCY_CODES } from './currencies.js';
 
 /** A price: a non-negative decimal, as a string ("12.50") or a number (12.5). Its decimals are checked per currency. */
 function IsPrice(): PropertyDecorator {
@@ -28,6 +29,23 @@ function IsPrice(): PropertyDecorator {
           (typeof value === 'string' && /^(0|[1-9]\d{0,11})(\.\d{1,4})?$/.test(value)) ||
           (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value < 1e12),
         defaultMessage: (args: ValidationArguments) => `${args.property} must be a decimal number of at least 0, as a string or a number`,
+      },
+    });
+}
+
+/**
+ * An email address, checked as well-formed Unicode first: a lone surrogate makes the email check itself throw
+ * (a URIError from encodeURI), and no mail server could take the address anyway.
+ */
+function IsEmailAddress(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isEmailAddress',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && value.isWellFormed() && isEmail(value),
+        defaultMessage: (args: ValidationArguments) => `${args.property} must be an email address`,
       },
     });
 }
@@ -51,11 +69,11 @@ export class CreateOrderDto {
   @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'customerId must be 1-64 letters, digits, ".", "_", ":" or "-"' })
   customerId!: string;
 
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(254)
   email!: string;
 
-  @IsISO4217CurrencyCode()
+  @IsIn(CURRENCY_CODES, { message: 'currency must be an active ISO 4217 currency code, in upper case (e.g. EUR)' })
   currency!: string;
 
   @IsArray()

@@ -3,10 +3,8 @@
  * floating point. A currency's minor units (2 for EUR, 0 for JPY, 3 for KWD) bound the decimals a price may have.
  */
 
-/** Decimal places of a currency (ISO 4217 minor units, as Intl knows them). */
-export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
+/** The largest amount the database holds, in minor units (a PostgreSQL bigint). */
+export const MAX_MINOR_UNITS = 2n ** 63n - 1n;
 
 const DECIMAL = /^(0|[1-9]\d{0,11})(?:\.(\d+))?$/;
 

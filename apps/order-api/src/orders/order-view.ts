@@ -1,4 +1,5 @@
-import { formatMinorUnits, minorUnits } from './money.js';
+import { minorUnits } from './currencies.js';
+import { formatMinorUnits } from './money.js';
 import type { OrderEntity, OrderStatus } from './order.entity.js';
 
 /** An order as the API returns it and as `order.created` carries it. */

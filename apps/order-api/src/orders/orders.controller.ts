@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, DefaultValuePipe, Get, Headers, Param, ParseIntPipe, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { QueryInt } from '../http/query-int.decorator.js';
 import { CreateOrderDto } from './create-order.dto.js';
 import type { OrderView } from './order-view.js';
 import { OrdersService, type OrderPage } from './orders.service.js';
@@ -28,11 +29,10 @@ export class OrdersController {
   @Get()
   list(
     @Query('customerId') customerId: string | undefined,
-    @Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number,
+    @QueryInt({ name: 'limit', min: 1, max: 100, fallback: 20 }) limit: number,
     @Query('cursor') cursor?: string,
   ): Promise<OrderPage> {
     if (!customerId || !CUSTOMER_ID.test(customerId)) throw new BadRequestException(['customerId is required: 1-64 letters, digits, ".", "_", ":" or "-"']);
-    if (limit < 1 || limit > 100) throw new BadRequestException(['limit must be from 1 to 100']);
     return this.orders.list(customerId, limit, cursor);
   }
 }

@@ -4,7 +4,8 @@ import { Outbox } from '@app/messaging';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { CreateOrderDto } from './create-order.dto.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
-import { minorUnits, toMinorUnits } from './money.js';
+import { minorUnits } from './currencies.js';
+import { formatMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './money.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, type OrderStatus } from './order.entity.js';
 import { toOrderView, type OrderView } from './order-view.js';
@@ -47,6 +48,9 @@ export class OrdersService {
       return units;
     });
     const totalMinor = dto.items.reduce((sum, item, i) => sum + prices[i] * BigInt(item.quantity), 0n);
+    if (totalMinor > MAX_MINOR_UNITS) {
+      throw new BadRequestException([`the order total must be at most ${formatMinorUnits(MAX_MINOR_UNITS, digits)} ${dto.currency}`]);
+    }
     const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
 
     return this.dataSource.transaction(async (manager) => {

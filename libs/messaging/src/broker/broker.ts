@@ -4,6 +4,7 @@ import { BrokerStatements } from '../sql/broker-statements.js';
 import { migrate } from '../sql/migrator.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { Topology, type QueueInfo } from '../topology/topology.js';
+import { assertHeldDeliveries } from '../validation/delivery.js';
 import { assertQueueName } from '../validation/names.js';
 import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
 import { BROKER_DEFAULTS, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
@@ -145,6 +146,7 @@ export class Broker {
     const limit = options.limit ?? 1;
     assertLimit('limit', limit, 1, 5000);
     const batch = await this.claimBatch(queue, limit, options.leaseMs, null);
+    if (batch.deliveries.length === 0) await this.assertQueueExists(queue);
     return batch.deliveries as Delivery<T>[];
   }
 
@@ -163,21 +165,26 @@ export class Broker {
 
   /** Acks one delivery (joins a shared batch). Throws LeaseLostError if the lease is no longer this delivery's. */
   async ack(delivery: Delivery): Promise<void> {
+    assertHeldDeliveries([delivery]);
     return this.open().settler.ack(delivery);
   }
   /** Acks many in one statement; the ones whose lease was lost are listed, not thrown. */
   async ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
+    assertHeldDeliveries(deliveries);
     return this.open().settler.ackMany(deliveries);
   }
   /** Fails one delivery: retry later (backoff, `delayMs` or `deliverAt`), or dead-letter on the last attempt or when rejected. */
   async nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
+    assertHeldDeliveries([delivery]);
     return this.open().settler.nack(delivery, options);
   }
   async nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
+    assertHeldDeliveries(deliveries);
     return this.open().settler.nackMany(deliveries, options);
   }
   /** Extends a lease to now + leaseMs; returns the new expiry. Throws LeaseLostError if the lease was lost. */
   async extendLease(delivery: Delivery, leaseMs: number): Promise<Date> {
+    assertHeldDeliveries([delivery]);
     assertLimit('leaseMs', leaseMs, 1, 12 * 60 * 60 * 1000);
     const expiry = await this.open().settler.extendLease(delivery, leaseMs);
     delivery.leaseExpiresAt = expiry;
@@ -185,6 +192,7 @@ export class Broker {
   }
   /** Gives a message back, visible now, without counting the attempt. */
   async release(delivery: Delivery): Promise<void> {
+    assertHeldDeliveries([delivery]);
     const { lost } = await this.open().settler.releaseMany([delivery], true);
     if (lost.length > 0) throw new LeaseLostError(delivery.messageId, 'release');
   }
@@ -196,6 +204,7 @@ export class Broker {
     this.open();
     assertQueueName(queue);
     if (typeof handler !== 'function') throw new InvalidArgumentError('consume needs a handler function', {});
+    await this.assertQueueExists(queue);
     const consumer = new Consumer<T>(
       queue,
       handler,
@@ -237,6 +246,7 @@ export class Broker {
   async queueStats(queue: string): Promise<QueueStats> {
     assertQueueName(queue);
     const [row] = await this.open().db.run<{ ready: number; delayed: number; leased: number; lease_expired: number }>(this.sql.queueStats(queue));
+    if (row.ready + row.delayed + row.leased + row.lease_expired === 0) await this.assertQueueExists(queue);
     return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
   }
 
@@ -254,6 +264,7 @@ export class Broker {
     const limit = options.limit ?? 100;
     assertLimit('limit', limit, 1, 10_000);
     const rows = await this.open().db.run<DeliveryRow>(this.sql.browse(queue, limit));
+    if (rows.length === 0) await this.assertQueueExists(queue);
     return rows.map((row) => toDelivery<T>(row));
   }
 
@@ -289,6 +300,8 @@ export class Broker {
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
     if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, 100_000);
+    await this.assertQueueExists(deadLetterQueue);
+    if (options.to !== undefined) await this.assertQueueExists(options.to);
     const batch = Math.min(100, options.ratePerSecond ?? 100);
     let moved = 0;
     while (moved < limit) {
@@ -308,6 +321,7 @@ export class Broker {
   async purge(queue: string): Promise<number> {
     assertQueueName(queue);
     const [row] = await this.open().db.run<{ n: number }>(this.sql.purge(queue));
+    if (row.n === 0) await this.assertQueueExists(queue);
     return row.n;
   }
 
@@ -347,6 +361,11 @@ export class Broker {
     await this.settler.idle();
     await this.listener.close();
     if (this.ownsPool) await this.pool.end();
+  }
+
+  /** Claim, purge, stats and browse call it only when they found nothing, so the common path pays no round trip. */
+  private async assertQueueExists(queue: string): Promise<void> {
+    if ((await this.db.run(this.sql.selectQueue(queue))).length === 0) throw new QueueNotFoundError(queue);
   }
 
   private open(): this {

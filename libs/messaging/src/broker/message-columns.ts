@@ -1,20 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../errors.js';
 import type { PublishColumns } from '../sql/broker-statements.js';
+import { assertKnownFields } from '../validation/fields.js';
 import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
 import { serializePayload } from '../validation/payload.js';
 import { deliveryTime } from './delivery-time.js';
 import type { OutgoingMessage } from './message.js';
 
+/** The fields of an OutgoingMessage; anything else is refused, not ignored. */
+export const MESSAGE_FIELDS: ReadonlySet<string> = new Set(['routingKey', 'payload', 'messageId', 'headers', 'delayMs', 'deliverAt']);
+
 /**
  * Validates every message of a publish call before anything is written, and turns them into the parallel arrays
  * the statements `unnest`. Throws the first problem found as a typed error.
  */
-export function messageColumns(messages: readonly OutgoingMessage[], maxPayloadBytes: number): PublishColumns {
+export function messageColumns(messages: readonly OutgoingMessage[], maxPayloadBytes: number, fields = MESSAGE_FIELDS): PublishColumns {
   if (!Array.isArray(messages)) throw new InvalidArgumentError('publish expects a message or an array of messages', {});
   const columns: PublishColumns = { messageIds: [], routingKeys: [], payloads: [], headers: [], delaysMs: [], deliverAts: [] };
   for (const message of messages) {
     if (message === null || typeof message !== 'object') throw new InvalidArgumentError('A message must be an object', {});
+    assertKnownFields(message, fields, 'a message');
     const { routingKey, payload, messageId = randomUUID(), headers = {} } = message;
     assertRoutingKey(routingKey);
     assertMessageId(messageId);

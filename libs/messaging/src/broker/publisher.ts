@@ -1,5 +1,6 @@
 import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
 import type { BrokerStatements, PublishColumns } from '../sql/broker-statements.js';
+import { assertKnownFields } from '../validation/fields.js';
 import { assertQueueName } from '../validation/names.js';
 import type { OutgoingMessage } from './message.js';
 import { chunkColumns, messageColumns } from './message-columns.js';
@@ -31,6 +32,9 @@ export interface PublishResult {
   duplicates: string[];
 }
 
+const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
+const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
+
 /** Longest deduplication window: 7 days. */
 const MAX_DEDUPLICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 /** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
@@ -46,6 +50,7 @@ export class Publisher {
   ) {}
 
   async publish(messages: readonly OutgoingMessage[], options: PublishOptions = {}): Promise<PublishResult> {
+    assertKnownFields(options, PUBLISH_OPTIONS, 'the publish options');
     const mandatory = options.mandatory ?? 'error';
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
@@ -69,6 +74,7 @@ export class Publisher {
   /** Stores messages straight into `queue`, bypassing the bindings; throws QueueNotFoundError if it does not exist. */
   async publishToQueue(queue: string, messages: readonly OutgoingMessage[], options: Pick<PublishOptions, 'transaction'> = {}): Promise<PublishResult> {
     assertQueueName(queue);
+    assertKnownFields(options, PUBLISH_TO_QUEUE_OPTIONS, 'the publishToQueue options');
     return this.store(messages, options.transaction, async (db, part) => {
       const [row] = await db.run<{ copies: number; found: number }>(this.sql.publishToQueue(queue, part));
       if (row.found === 0) throw new QueueNotFoundError(queue);

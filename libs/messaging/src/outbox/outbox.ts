@@ -1,10 +1,11 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { OutgoingMessage } from '../broker/message.js';
-import { chunkColumns, messageColumns } from '../broker/message-columns.js';
+import { chunkColumns, MESSAGE_FIELDS, messageColumns } from '../broker/message-columns.js';
 import { MAX_PUBLISH_BATCH } from '../broker/publisher.js';
 import { toExecutor, withSavepoint, type Transaction } from '../broker/sql-executor.js';
 import { ServiceStatements, type OutboxColumns } from '../sql/service-statements.js';
 import { withSendSpan } from '../telemetry/messaging-spans.js';
+import { assertKnownFields } from '../validation/fields.js';
 import { assertRoutingKey } from '../validation/names.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
 
@@ -13,6 +14,9 @@ export interface OutboxMessage<T = unknown> extends OutgoingMessage<T> {
   /** Messages with the same key reach the broker in the order they were written (e.g. the order id). */
   orderingKey?: string;
 }
+
+const OUTBOX_MESSAGE_FIELDS: ReadonlySet<string> = new Set([...MESSAGE_FIELDS, 'orderingKey']);
+const OUTBOX_PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 
 export interface OutboxOptions {
   /** Schema of the service's outbox and inbox tables (migrate it with migrateServiceSchema). Default 'messaging'. */
@@ -39,11 +43,12 @@ export class Outbox {
   /** Writes the messages in `transaction` (a pg client after BEGIN, or a TypeORM EntityManager / QueryRunner). */
   async publish(messages: OutboxMessage | readonly OutboxMessage[], options: { transaction: Transaction }): Promise<{ messageIds: string[] }> {
     if (!options?.transaction) throw new InvalidArgumentError('Outbox.publish needs the business transaction: { transaction }', {});
+    assertKnownFields(options, OUTBOX_PUBLISH_OPTIONS, 'the Outbox.publish options');
     const batch = Array.isArray(messages) ? messages : [messages as OutboxMessage];
     // The producer span is the business transaction's: its context is stored with the message and travels on.
     return withSendSpan(batch, undefined, async (stamped) => {
       const columns: OutboxColumns = {
-        ...messageColumns(stamped, this.maxPayloadBytes),
+        ...messageColumns(stamped, this.maxPayloadBytes, OUTBOX_MESSAGE_FIELDS),
         orderingKeys: stamped.map((m) => orderingKeyOf(m as OutboxMessage)),
       };
       const db = toExecutor(options.transaction);
@@ -63,7 +68,7 @@ function orderingKeyOf(message: OutboxMessage): string | null {
   try {
     assertRoutingKey(message.orderingKey);
   } catch {
-    throw new InvalidArgumentError(`Invalid orderingKey ${JSON.stringify(message.orderingKey)}: use up to 255 letters, digits, '.', '_', '-' or ':'`, {});
+    throw new InvalidArgumentError(`Invalid orderingKey ${JSON.stringify(message.orderingKey)}: use a string of up to 255 bytes, as a routing key`, {});
   }
   return message.orderingKey;
 }

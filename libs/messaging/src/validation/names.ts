@@ -2,10 +2,8 @@ import { InvalidNameError } from '../errors.js';
 
 /** Queue names: 1-120 characters, letters, digits, `.`, `_`, `-`, `:`, starting with a letter or digit. */
 const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$/;
-/** One word of a routing key: possibly empty (RabbitMQ allows `a..b`), letters, digits, `_`, `-`, `:`. */
-const KEY_WORD = /^[A-Za-z0-9_:-]*$/;
-/** Routing keys and patterns: at most 255 characters, RabbitMQ's limit. */
-export const MAX_ROUTING_KEY_LENGTH = 255;
+/** Routing keys and patterns: at most 255 bytes of UTF-8, RabbitMQ's limit (an AMQP short string). */
+export const MAX_ROUTING_KEY_BYTES = 255;
 /** Schema names: unquoted-identifier style so they need no case games, at most 63 bytes (NAMEDATALEN - 1). */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Caller-supplied message ids: 1-200 printable ASCII characters without spaces. */
@@ -28,29 +26,34 @@ export function assertQueueName(name: unknown, what = 'queue name'): asserts nam
   }
 }
 
-function assertWords(value: unknown, what: string, allowWildcards: boolean): asserts value is string {
+/**
+ * Routing keys and patterns take what RabbitMQ takes: any text of up to 255 bytes of UTF-8. Two exceptions, both
+ * unavoidable: NUL (PostgreSQL text cannot hold it) and lone surrogates (they have no UTF-8 form).
+ */
+function assertTopicText(value: unknown, what: string): asserts value is string {
   if (typeof value !== 'string') throw new InvalidNameError(`Invalid ${what}: expected a string, got ${describe(value)}`, { value });
-  if (value.length > MAX_ROUTING_KEY_LENGTH) {
-    throw new InvalidNameError(`Invalid ${what} ${describe(value)}: longer than ${MAX_ROUTING_KEY_LENGTH} characters`, { value });
+  // n UTF-16 units are at most 3n bytes: count exactly only when the limit could be passed.
+  if (value.length * 3 > MAX_ROUTING_KEY_BYTES && Buffer.byteLength(value, 'utf8') > MAX_ROUTING_KEY_BYTES) {
+    throw new InvalidNameError(`Invalid ${what} ${describe(value)}: longer than ${MAX_ROUTING_KEY_BYTES} bytes of UTF-8`, { value });
   }
-  if (value === '') return;
-  for (const word of value.split('.')) {
-    if (allowWildcards && (word === '*' || word === '#')) continue;
-    if (!KEY_WORD.test(word)) {
-      const rule = allowWildcards ? "letters, digits, '_', '-', ':', or a whole word '*' or '#'" : "letters, digits, '_', '-' or ':'";
-      throw new InvalidNameError(`Invalid ${what} ${describe(value)}: the word ${describe(word)} may only hold ${rule}`, { value });
-    }
-  }
+  if (value.includes('\0')) throw new InvalidNameError(`Invalid ${what} ${describe(value)}: holds a NUL character, which PostgreSQL cannot store`, { value });
+  if (!value.isWellFormed()) throw new InvalidNameError(`Invalid ${what} ${describe(value)}: holds a lone surrogate, which UTF-8 cannot encode`, { value });
 }
 
-/** A routing key: dot-separated words (RabbitMQ topic exchange rules); `""` is the key with zero words. */
+/**
+ * A routing key: words separated by '.' (RabbitMQ topic exchange rules); `""` is the key with zero words. A word
+ * may hold anything, `*` and `#` too: in a key they are ordinary words.
+ */
 export function assertRoutingKey(key: unknown): asserts key is string {
-  assertWords(key, 'routing key', false);
+  assertTopicText(key, 'routing key');
 }
 
-/** A binding pattern: a routing key whose words may also be `*` (exactly one word) or `#` (zero or more words). */
+/**
+ * A binding pattern: like a routing key, where a whole word `*` matches exactly one word and a whole word `#` zero
+ * or more; `*` or `#` inside a longer word (`a*b`) is literal, as in RabbitMQ.
+ */
 export function assertPattern(pattern: unknown): asserts pattern is string {
-  assertWords(pattern, 'binding pattern', true);
+  assertTopicText(pattern, 'binding pattern');
 }
 
 export function assertSchemaName(schema: unknown): asserts schema is string {
@@ -82,5 +85,8 @@ export function assertHeaders(headers: unknown): asserts headers is Record<strin
         name,
       });
     }
+    // Headers are stored as jsonb, which refuses both.
+    if (value.includes('\0')) throw new InvalidNameError(`Invalid value of header ${describe(name)}: holds a NUL character`, { name });
+    if (!value.isWellFormed()) throw new InvalidNameError(`Invalid value of header ${describe(name)}: holds a lone surrogate, which is not Unicode text`, { name });
   }
 }

@@ -1,0 +1,131 @@
+import { connect, type Socket } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { Broker } from '@app/messaging';
+import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
+import { createOrderApi } from '../src/app.js';
+
+// Response bodies are checked field by field: a loose type keeps the assertions readable.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+/** A request timeout short enough for a test; the apps' default is in http-server-limits.ts. */
+const REQUEST_TIMEOUT_MS = 1_000;
+
+describe('order-api refuses hostile input with a clear 4xx', () => {
+  let ordersDb: TestDatabase;
+  let brokerDb: TestDatabase;
+  let app: INestApplication;
+  let base: string;
+  let port: number;
+
+  beforeAll(async () => {
+    ordersDb = await createTestDatabase('orders_hostile');
+    brokerDb = await createTestDatabase('broker_hostile');
+    // A sink for order.created, so that the relay has somewhere to put what the accepted orders publish.
+    const broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
+    await broker.declareQueue('test.sink', { deadLetterQueue: null });
+    await broker.bindQueue('test.sink', '#');
+    await broker.close();
+    app = await createOrderApi(
+      { port: 0, ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url },
+      { logger: false, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    );
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    port = Number(new URL(base).port);
+  });
+  afterAll(async () => {
+    await app.close();
+    await ordersDb.drop();
+    await brokerDb.drop();
+  });
+
+  const order = (overrides: Record<string, unknown> = {}) => ({
+    customerId: 'cust-hostile',
+    email: 'ada@example.com',
+    currency: 'EUR',
+    items: [{ sku: 'book-1', quantity: 1, unitPrice: '12.50' }],
+    ...overrides,
+  });
+
+  async function post(body: unknown) {
+    const response = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+  }
+
+  const get = async (path: string) => {
+    const response = await fetch(`${base}${path}`);
+    return { status: response.status, body: (await response.json()) as Json };
+  };
+
+  const expectClean400 = (response: { status: number; body: Json }, reason: RegExp) => {
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.body.message)).toMatch(reason);
+    expect(JSON.stringify(response.body)).not.toMatch(/\s{2,}at |\.ts:\d|SELECT |INSERT |node_modules|stack/i);
+  };
+
+  it('answers 400 for an order total beyond what the database can hold', async () => {
+    // 100 lines of 10,000 × 999,999,999,999.999 KWD: 10^21 fils, over PostgreSQL's bigint.
+    const items = Array.from({ length: 100 }, (_, i) => ({ sku: `gold-${i}`, quantity: 10_000, unitPrice: '999999999999.999' }));
+    expectClean400(await post(order({ currency: 'KWD', items })), /total/);
+  });
+
+  it('answers 400 for 30,000 nested arrays in a 60 KB body', async () => {
+    const nested = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    expectClean400(await post(`{"customerId":"c","email":"a@example.com","currency":"EUR","items":${nested}}`), /nested/);
+    expectClean400(await post(nested), /nested/);
+  });
+
+  it('answers 400 for text that is not valid Unicode (a lone surrogate)', async () => {
+    expectClean400(await post(`{"customerId":"c","email":"a\\ud800@example.com","currency":"EUR","items":[{"sku":"a","quantity":1,"unitPrice":"1"}]}`), /email/);
+  });
+
+  it.each(['eur', 'Eur', 'XXX', 'XAU', 'XTS', 'XYZ', 'XDR', 'EU', 'EURO', 'HRK', 'CUC'])('answers 400 for the currency code %j', async (currency) => {
+    expectClean400(await post(order({ currency })), /currency/);
+  });
+
+  it('accepts active ISO 4217 codes with their minor units', async () => {
+    const kwd = await post(order({ currency: 'KWD', items: [{ sku: 'a', quantity: 1, unitPrice: '1.125' }] }));
+    expect([kwd.status, kwd.body.total]).toEqual([201, '1.125']);
+    const clp = await post(order({ currency: 'CLP', items: [{ sku: 'a', quantity: 2, unitPrice: '990' }] }));
+    expect([clp.status, clp.body.total]).toEqual([201, '1980']);
+  });
+
+  it.each(['1e2', '0x10', '2.0', ' 5', '5 ', '+5', '-1', '0', '101', '', '9'.repeat(30), '5&limit=6'])(
+    'answers 400 for GET /orders?limit=%s',
+    async (limit) => {
+      expectClean400(await get(`/orders?customerId=cust-hostile&limit=${encodeURIComponent(limit)}`), /limit/);
+    },
+  );
+
+  it('reads limit=100 and limit=1 as the numbers they are, and refuses a limit given twice', async () => {
+    expect(await get('/orders?customerId=cust-hostile&limit=100')).toMatchObject({ status: 200 });
+    expect((await get('/orders?customerId=cust-hostile&limit=1')).body.items).toHaveLength(1);
+    expectClean400(await get('/orders?customerId=cust-hostile&limit=5&limit=6'), /limit/);
+  });
+
+  it('does not announce its framework (no x-powered-by)', async () => {
+    const response = await fetch(`${base}/orders?customerId=c`);
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    const created = await post(order());
+    expect(created.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('ends a request whose body stops short of its Content-Length: 408, then the socket closes', async () => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk) => received.push(chunk));
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const started = Date.now();
+    socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"customerId":');
+    const closedAt = await closed;
+    expect(Buffer.concat(received).toString()).toMatch(/^HTTP\/1\.1 408 /);
+    // Liveness bound only: the check runs every second, so it ends within about two timeouts, never minutes.
+    expect(closedAt - started).toBeLessThan(REQUEST_TIMEOUT_MS + 5_000);
+  });
+});
