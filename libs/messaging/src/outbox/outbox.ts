@@ -15,7 +15,7 @@ export interface OutboxMessage<T = unknown> extends OutgoingMessage<T> {
 }
 
 export interface OutboxOptions {
-  /** Schema of the service's outbox and inbox tables (migrate it with migrateServiceSchema). Default 'messaging'. */
+  /** Schema of the service's outbox and inbox tables (migrate it with migrateDatabase(url, schema, SERVICE_MIGRATIONS)). Default 'messaging'. */
   schema?: string;
   /** Largest payload, in bytes of UTF-8 JSON. Default 262,144. */
   maxPayloadBytes?: number;
