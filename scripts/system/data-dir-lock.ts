@@ -34,7 +34,7 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lockFile, 'utf8').trim());
       if (holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new LauncherError(`The data folder ${displayPath(dataDir)} is in use by another npm start (pid ${holder}): ${fix}`);
+        throw new LauncherError(`The data folder ${displayPath(dataDir)} is in use by another npm start or db:start (pid ${holder}): ${fix}`);
       }
       rmSync(lockFile, { force: true });
     }
@@ -47,7 +47,7 @@ export function lockDataDir(dataDir: string): () => void {
   const postmaster = existsSync(postmasterPid) ? Number(readFileSync(postmasterPid, 'utf8').split('\n')[0]) : 0;
   if (postmaster > 0 && isAlive(postmaster)) {
     release();
-    throw new LauncherError(`The data folder ${displayPath(dataDir)} is in use by a PostgreSQL (pid ${postmaster}) that npm start did not start (npm run db:start?): ${fix}`);
+    throw new LauncherError(`The data folder ${displayPath(dataDir)} is in use by a PostgreSQL (pid ${postmaster}) that neither npm start nor db:start started: ${fix}`);
   }
   process.once('exit', release);
   return release;

@@ -113,7 +113,7 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
   it('a second npm start on the same data folder: one line naming the first one, exit 1', async () => {
     const second = new TsProcess(START, { ...(await appPorts()), DATABASE_URL: '', DATA_DIR: dataDir, WORKERS_FILE: join(scratch, 'none.json') });
     expect((await second.exited).code).toBe(1);
-    expect(errorLines(second)).toEqual([`The data folder ${dataDir} is in use by another npm start (pid ${launcher.child.pid}): stop it, or set DATA_DIR to another folder`]);
+    expect(errorLines(second)).toEqual([`The data folder ${dataDir} is in use by another npm start or db:start (pid ${launcher.child.pid}): stop it, or set DATA_DIR to another folder`]);
   });
 
   it('an app that dies is restarted with backoff, saying why', async () => {
