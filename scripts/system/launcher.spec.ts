@@ -111,7 +111,8 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
   });
 
   it('a second npm start on the same data folder: one line naming the first one, exit 1', async () => {
-    const second = new TsProcess(START, { ...(await appPorts()), DATABASE_URL: '', DATA_DIR: dataDir, WORKERS_FILE: join(scratch, 'none.json') });
+    // With the same ports too, as a user typing npm start twice: the data folder is named, not a taken port.
+    const second = new TsProcess(START, { ...ports, DATABASE_URL: '', DATA_DIR: dataDir, WORKERS_FILE: join(scratch, 'apps/workers.json') });
     expect((await second.exited).code).toBe(1);
     expect(errorLines(second)).toEqual([`The data folder ${dataDir} is in use by another npm start or db:start (pid ${launcher.child.pid}): stop it, or set DATA_DIR to another folder`]);
   });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ChildService, waitUntilHealthy } from './child-service.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, type SystemDatabases } from './databases.js';
 import { LauncherError } from './launcher-error.js';
 import { choosePostgresPort, rememberPostgresPort } from './postgres-port.js';
@@ -66,12 +66,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...worker,
     port: options.workerPorts?.[worker.app] ?? worker.port,
   }));
-  await assertPortsFree([
-    ...(Object.keys(PORT_VARIABLES) as (keyof SystemPorts)[])
-      .filter((key) => key !== 'smtp' || !options.smtpUrl)
-      .map((key) => ({ service: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), variable: PORT_VARIABLES[key], port: ports[key] })),
-    ...workers.map(({ app, port }) => ({ service: app, variable: workerPortVariable(app), port })),
-  ]);
 
   // The apps stop first (they finish their messages), then the simulators, then PostgreSQL.
   const apps: SupervisedService[] = [];
@@ -97,13 +91,20 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   try {
     let serverUrl = options.databaseUrl;
     let embedded: { dataDir: string } | undefined;
+    const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+    // A second npm start on the same folder is told so first: its ports are taken too, but that is not the cause.
+    if (!serverUrl) releaseDataDir = lockDataDir(dataDir);
+    await assertPortsFree([
+      ...(Object.keys(PORT_VARIABLES) as (keyof SystemPorts)[])
+        .filter((key) => key !== 'smtp' || !options.smtpUrl)
+        .map((key) => ({ service: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), variable: PORT_VARIABLES[key], port: ports[key] })),
+      ...workers.map(({ app, port }) => ({ service: app, variable: workerPortVariable(app), port })),
+    ]);
     if (serverUrl) {
       await assertServerReachable(serverUrl);
     } else {
-      const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-      releaseDataDir = lockDataDir(dataDir);
       const { port, remember } = await choosePostgresPort(dataDir, options.postgresPort, log);
-      log(`Starting the embedded PostgreSQL on port ${port} (data in ${dataDir})...`);
+      log(`Starting the embedded PostgreSQL on port ${port} (data in ${displayPath(dataDir)})...`);
       postgres = supervise(null, 'postgres', fileURLToPath(new URL('./postgres-process.ts', import.meta.url)), { PGDATA_DIR: dataDir, PGPORT: String(port) });
       serverUrl = await postgres.service.waitForLine((line) => (line.includes('"event":"ready"') ? (JSON.parse(line.slice(line.indexOf('{'))).url as string) : undefined));
       if (remember) rememberPostgresPort(dataDir, port);
