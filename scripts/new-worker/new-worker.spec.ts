@@ -8,11 +8,15 @@ import { EDITED_FILES, scaffoldWorker, workerNames } from './scaffold.js';
 import { unregisterWorker } from './remove-worker.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const REFERENCE_APPS = ['order-api', 'payment-worker', 'notification-worker', 'payment-provider', 'smtp-catcher'];
+// Names no one scaffolds in the repository itself, whose registrations (shipping after the README's example) the
+// scratch copies carry along.
+const NAME = 'scaffold-check';
+const APP = `${NAME}-worker`;
 
 /**
  * A scratch copy of the monorepo to scaffold into: the files the scaffolder edits and the scripts copied (the CLI
- * finds the repository from its own location), the reference apps, libraries and node_modules linked.
+ * finds the repository from its own location), the apps (and workers already scaffolded), libraries and
+ * node_modules linked.
  */
 function scratchWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgm-new-worker-'));
@@ -22,7 +26,10 @@ function scratchWorkspace(): string {
   cpSync(join(repo, 'scripts'), join(dir, 'scripts'), { recursive: true });
   for (const link of ['node_modules', 'libs', 'secrets', 'docker']) symlinkSync(join(repo, link), join(dir, link));
   mkdirSync(join(dir, 'apps'));
-  for (const app of REFERENCE_APPS) symlinkSync(join(repo, 'apps', app), join(dir, 'apps', app));
+  for (const app of readdirSync(join(repo, 'apps'))) {
+    if (app === 'workers.json') cpSync(join(repo, 'apps', app), join(dir, 'apps', app));
+    else symlinkSync(join(repo, 'apps', app), join(dir, 'apps', app));
+  }
   mkdirSync(join(dir, 'test/compose'), { recursive: true });
   cpSync(join(repo, 'test/compose/docker-compose.spec.ts'), join(dir, 'test/compose/docker-compose.spec.ts'));
   return dir;
@@ -30,7 +37,7 @@ function scratchWorkspace(): string {
 
 /** Every file under apps/ (links not followed) and the content of the files the scaffolder edits. */
 function snapshot(dir: string): Record<string, string> {
-  const files = readdirSync(join(dir, 'apps'), { recursive: true, encoding: 'utf8' }).map((f) => `apps/${f}`);
+  const files = readdirSync(join(dir, 'apps', APP), { recursive: true, encoding: 'utf8' }).map((f) => `apps/${APP}/${f}`);
   return Object.fromEntries([
     ['apps/ listing', files.sort().join('\n')],
     ...Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '(none)']),
@@ -48,62 +55,68 @@ describe('npm run new:worker', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('scaffolds a worker registered in nest-cli.json, docker-compose.yml and apps/workers.json, whose printed test command passes', () => {
-    const cli = newWorker(dir, 'shipping');
+    const before = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
+    const cli = newWorker(dir, NAME);
     expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(cli.stdout).toContain('  apps/shipping-worker/src/main.ts\n');
+    expect(cli.stdout).toContain(`  apps/${APP}/src/main.ts\n`);
     const nestCli = JSON.parse(readFileSync(join(dir, 'nest-cli.json'), 'utf8'));
-    expect(nestCli.projects['shipping-worker']).toMatchObject({ type: 'application', root: 'apps/shipping-worker', entryFile: 'main' });
+    expect(nestCli.projects[APP]).toMatchObject({ type: 'application', root: `apps/${APP}`, entryFile: 'main' });
     const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true });
-    expect(compose.services['shipping-worker']).toMatchObject({ build: { args: { APP: 'shipping-worker' } }, environment: { PORT: '3003' }, restart: 'unless-stopped' });
-    expect(compose.services['shipping-worker'].depends_on.postgres).toEqual({ condition: 'service_healthy' });
+    const registered = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers;
+    const port = registered[APP].port;
+    expect(registered[APP]).toEqual({ entry: `${APP}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] });
+    // The next port after every one in use (3003 in a repository with no worker of its own).
+    const others = Object.values(compose.services as Record<string, { environment?: { PORT?: string } }>).map((svc) => Number(svc.environment?.PORT ?? 0));
+    expect(port).toBe(Math.max(3002, ...others.filter((p) => p >= 3000 && p < 4000 && p !== port)) + 1);
+    expect(compose.services[APP]).toMatchObject({ build: { args: { APP } }, environment: { PORT: String(port) }, restart: 'unless-stopped' });
+    expect(compose.services[APP].depends_on.postgres).toEqual({ condition: 'service_healthy' });
     // Edited as a document: everything that was there is still there, byte for byte, comments included.
-    const before = readFileSync(join(repo, 'docker-compose.yml'), 'utf8');
     const after = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
     expect(after.startsWith(before.slice(0, before.indexOf('\nsecrets:')))).toBe(true);
     expect(after.endsWith(before.slice(before.indexOf('\nsecrets:')))).toBe(true);
-    expect(JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers).toEqual({
-      'shipping-worker': { entry: 'shipping-worker/src/main.ts', port: 3003, env: ['BROKER_DATABASE_URL'] },
-    });
 
-    const hint = cli.stdout.match(/^ {2}(npm test -- apps\/shipping-worker)\s+#/m)?.[1];
-    expect(hint).toBe('npm test -- apps/shipping-worker');
+    const hint = cli.stdout.match(new RegExp(`^ {2}(npm test -- apps/${APP})\\s+#`, 'm'))?.[1];
+    expect(hint).toBe(`npm test -- apps/${APP}`);
     const test = run(dir, 'npm', hint!.split(' ').slice(1));
     expect({ status: test.status, summary: test.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: 'Tests:       1 passed, 1 total' });
   }, 240_000);
 
   it('refuses a second scaffold of the same worker with a clear message, and changes no file', () => {
-    expect(newWorker(dir, 'shipping').status).toBe(0);
+    expect(newWorker(dir, NAME).status).toBe(0);
     const before = snapshot(dir);
-    const again = newWorker(dir, 'shipping-worker');
+    const again = newWorker(dir, APP);
     expect(again.status).toBe(1);
     expect(again.stderr.trim()).toBe(
-      'A worker shipping-worker already exists (apps/shipping-worker exists, nest-cli.json has a project shipping-worker, docker-compose.yml has a service shipping-worker, apps/workers.json has a worker shipping-worker): pick another name, or remove it first (npm run remove:worker -- shipping, then delete apps/shipping-worker)',
+      `A worker ${APP} already exists (apps/${APP} exists, nest-cli.json has a project ${APP}, docker-compose.yml has a service ${APP}, apps/workers.json has a worker ${APP}): pick another name, or remove it first (npm run remove:worker -- ${NAME}, then delete apps/${APP})`,
     );
     expect(snapshot(dir)).toEqual(before);
     // The next name gets the next port.
-    expect(scaffoldWorker(dir, 'billing').port).toBe(3004);
+    const { port } = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers[APP];
+    expect(scaffoldWorker(dir, `${NAME}-next`).port).toBe(port + 1);
   }, 60_000);
 
   it('refuses a worker whose compose service alone exists, before writing anything', () => {
-    writeFileSync(join(dir, 'docker-compose.yml'), readFileSync(join(dir, 'docker-compose.yml'), 'utf8').replace('\nsecrets:', '  billing-worker:\n    image: billing\n\nsecrets:'));
-    const before = snapshot(dir);
-    expect(() => scaffoldWorker(dir, 'billing')).toThrow('A worker billing-worker already exists (docker-compose.yml has a service billing-worker)');
-    expect(snapshot(dir)).toEqual(before);
+    writeFileSync(join(dir, 'docker-compose.yml'), readFileSync(join(dir, 'docker-compose.yml'), 'utf8').replace('\nsecrets:', `  ${APP}:\n    image: by-hand\n\nsecrets:`));
+    const before = Object.fromEntries(Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '']));
+    expect(() => scaffoldWorker(dir, NAME)).toThrow(`A worker ${APP} already exists (docker-compose.yml has a service ${APP})`);
+    expect(existsSync(join(dir, 'apps', APP))).toBe(false);
+    expect(Object.fromEntries(Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '']))).toEqual(before);
   });
 
   it("keeps docker-compose.yml's own test green with the scaffolded worker present", () => {
-    expect(newWorker(dir, 'shipping').status).toBe(0);
+    expect(newWorker(dir, NAME).status).toBe(0);
     const compose = jest(dir, 'test/compose/docker-compose.spec.ts');
     expect({ status: compose.status, summary: compose.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: expect.stringMatching(/Tests: +\d+ passed, \d+ total/) });
-    expect(compose.stderr).toContain('shipping-worker: builds from the Dockerfile');
+    expect(compose.stderr).toContain(`${APP}: builds from the Dockerfile`);
   }, 120_000);
 
   it('remove:worker takes it out of every registration and leaves its code', () => {
-    expect(newWorker(dir, 'shipping').status).toBe(0);
-    expect(unregisterWorker(dir, 'shipping')).toEqual({ app: 'shipping-worker', name: 'shipping', removedFrom: ['nest-cli.json', 'docker-compose.yml', 'apps/workers.json'] });
+    expect(newWorker(dir, NAME).status).toBe(0);
+    expect(unregisterWorker(dir, NAME)).toEqual({ app: APP, name: NAME, removedFrom: ['nest-cli.json', 'docker-compose.yml', 'apps/workers.json'] });
     expect(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')).toBe(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'));
     expect(readFileSync(join(dir, 'nest-cli.json'), 'utf8')).toBe(readFileSync(join(repo, 'nest-cli.json'), 'utf8'));
-    expect(existsSync(join(dir, 'apps/shipping-worker/src/main.ts'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers[APP]).toBeUndefined();
+    expect(existsSync(join(dir, `apps/${APP}/src/main.ts`))).toBe(true);
   });
 
   it('refuses bad names', () => {

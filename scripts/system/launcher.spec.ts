@@ -69,8 +69,9 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
     for (const file of ['nest-cli.json', 'docker-compose.yml']) copyFileSync(join(repo, file), join(scratch, file));
     symlinkSync(join(repo, 'node_modules'), join(scratch, 'node_modules'));
     mkdirSync(join(scratch, 'apps'));
-    scaffoldWorker(scratch, 'parcel');
-    ports = { ...(await appPorts()), PORT_PARCEL_WORKER: String(await freePort()), PORT_POSTGRES: String(await freePort()) };
+    // A name no one scaffolds in the repository itself (whose nest-cli.json and compose file are copied).
+    scaffoldWorker(scratch, 'launcher-check');
+    ports = { ...(await appPorts()), PORT_LAUNCHER_CHECK_WORKER: String(await freePort()), PORT_POSTGRES: String(await freePort()) };
     launcher = new TsProcess(START, { ...ports, DATABASE_URL: '', DATA_DIR: dataDir, WORKERS_FILE: join(scratch, 'apps/workers.json') });
     await printed(launcher, /^Try: /, 'the banner');
   }, 180_000);
@@ -90,7 +91,7 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
       `  order API            http://127.0.0.1:${ports.PORT_ORDER_API}   (POST /orders, GET /orders/:id, GET /orders?customerId=)`,
       `  payment-worker       http://127.0.0.1:${ports.PORT_PAYMENT_WORKER}/health   (health)`,
       `  notification-worker  http://127.0.0.1:${ports.PORT_NOTIFICATION_WORKER}/health   (health)`,
-      `  parcel-worker        http://127.0.0.1:${ports.PORT_PARCEL_WORKER}/health   (health)`,
+      `  launcher-check-worker http://127.0.0.1:${ports.PORT_LAUNCHER_CHECK_WORKER}/health   (health)`,
       `  payment provider     http://127.0.0.1:${ports.PORT_PAYMENT_PROVIDER}   (simulator: a customerId starting with decline- is declined)`,
       `  mail                 smtp://127.0.0.1:${ports.PORT_SMTP}   (the catcher prints every mail here)`,
       `  PostgreSQL           ${pgUrl}/postgres   (embedded, data in ${dataDir})`,
@@ -99,14 +100,14 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
       `Try: ORDER_API_URL=http://127.0.0.1:${ports.PORT_ORDER_API} npm run demo      Stop: Ctrl-C`,
       '',
     ]);
-    for (const port of [ports.PORT_ORDER_API, ports.PORT_PAYMENT_WORKER, ports.PORT_NOTIFICATION_WORKER, ports.PORT_PARCEL_WORKER, ports.PORT_PAYMENT_PROVIDER]) {
+    for (const port of [ports.PORT_ORDER_API, ports.PORT_PAYMENT_WORKER, ports.PORT_NOTIFICATION_WORKER, ports.PORT_LAUNCHER_CHECK_WORKER, ports.PORT_PAYMENT_PROVIDER]) {
       expect(await health(port)).toBe(true);
     }
     const broker = new pg.Client({ connectionString: `${pgUrl}/broker` });
     await broker.connect();
-    const { rows } = await broker.query<{ name: string }>(`SELECT name FROM messaging.queues WHERE name LIKE 'parcel.%' ORDER BY name`);
+    const { rows } = await broker.query<{ name: string }>(`SELECT name FROM messaging.queues WHERE name LIKE 'launcher-check.%' ORDER BY name`);
     await broker.end();
-    expect(rows.map((r) => r.name)).toEqual(['parcel.order-created', 'parcel.order-created.dlq']);
+    expect(rows.map((r) => r.name)).toEqual(['launcher-check.order-created', 'launcher-check.order-created.dlq']);
     expect(readFileSync(join(dataDir, 'npm-start.port'), 'utf8').trim()).toBe(ports.PORT_POSTGRES);
   });
 
