@@ -25,8 +25,8 @@ export interface SystemOptions {
   /** Prefix of the database names (tests use it to run beside each other). Default none. */
   databasePrefix?: string;
   ports?: Partial<SystemPorts>;
-  /** The registry of scaffolded workers to run too (npm run new:worker writes it). Default apps/workers.json. */
-  workersFile?: string;
+  /** The registry of scaffolded workers to run too (npm run new:worker writes it); null: none. Default apps/workers.json. */
+  workersFile?: string | null;
   /** Health ports of registered workers, by app name. Default: the port each is registered with. */
   workerPorts?: Record<string, number>;
   /** Use this SMTP server instead of starting the local catcher. */
@@ -62,7 +62,8 @@ export interface RunningSystem {
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const workers = registeredWorkers(options.workersFile ?? DEFAULT_WORKERS_FILE).map((worker) => ({
+  const workersFile = options.workersFile === undefined ? DEFAULT_WORKERS_FILE : options.workersFile;
+  const workers = (workersFile ? registeredWorkers(workersFile) : []).map((worker) => ({
     ...worker,
     port: options.workerPorts?.[worker.app] ?? worker.port,
   }));
