@@ -1,22 +1,31 @@
 # syntax=docker/dockerfile:1
-# One image for every app of the monorepo; the APP build argument picks which one runs
-# (order-api, payment-worker, notification-worker, payment-provider). The apps run from their TypeScript sources
-# through the project's swc loader (scripts/register.js), as `npm start` runs them.
+# One image for every app of the monorepo; the APP build argument picks which one runs (order-api, payment-worker,
+# notification-worker, payment-provider, or a worker made by npm run new:worker). TypeScript is compiled once, in
+# the build stage; the runtime stage holds the compiled JavaScript and the production dependencies only (no
+# compiler, no swc loader use, no embedded PostgreSQL: that is a devDependency).
 
-FROM node:24-bookworm-slim AS dependencies
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# npm 11 runs no dependency install scripts unless approved; none is needed at run time.
-RUN npm ci --omit=dev --no-audit --no-fund
+# npm 11 runs no dependency install scripts unless approved; none is needed to build or run.
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY libs/messaging/src ./libs/messaging/src
+COPY apps ./apps
+RUN npm run build
+# The apps import the library as @app/messaging (a tsconfig path, which tsc does not rewrite): make the compiled
+# library that package.
+COPY docker/messaging-package.json ./dist/libs/messaging/package.json
+RUN npm prune --omit=dev --no-audit --no-fund \
+ && mkdir -p node_modules/@app \
+ && ln -s ../../dist/libs/messaging node_modules/@app/messaging
 
 FROM node:24-bookworm-slim AS runtime
 ARG APP
 ENV NODE_ENV=production APP=${APP}
 WORKDIR /app
-COPY --from=dependencies /app/node_modules ./node_modules
-COPY package.json .swcrc tsconfig.json ./
-COPY scripts/register.js scripts/ts-loader.js ./scripts/
-COPY libs/messaging/src ./libs/messaging/src
-COPY apps ./apps
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
 USER node
-CMD ["sh", "-c", "exec node --enable-source-maps --import ./scripts/register.js apps/${APP}/src/main.ts"]
+CMD ["sh", "-c", "exec node --enable-source-maps dist/apps/${APP}/src/main.js"]

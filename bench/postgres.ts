@@ -48,8 +48,8 @@ export class AdminDb {
   }
 
   /**
-   * Fresh statistics after loading a backlog. Without them pg-boss's fetch plan degrades with the backlog
-   * (research/anchors-perf.md, "stale statistics"), so every system gets the same ANALYZE before a drain.
+   * Fresh statistics after loading a backlog. Without them pg-boss's fetch plan degrades with the backlog (the
+   * planner still sees the near-empty table it saw before the load), so every system gets the same ANALYZE before a drain.
    */
   async analyze(): Promise<void> {
     await this.query('ANALYZE');

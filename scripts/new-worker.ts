@@ -1,6 +1,7 @@
-// `npm run new:worker -- <name>`: scaffolds apps/<name>-worker, ready to run and test.
+// `npm run new:worker -- <name>`: scaffolds apps/<name>-worker, ready to run (npm start runs it) and test.
 import { fileURLToPath } from 'node:url';
 import { scaffoldWorker } from './new-worker/scaffold.js';
+import { workerPortVariable } from './system/ports.js';
 
 const input = process.argv[2];
 if (!input) {
@@ -8,12 +9,17 @@ if (!input) {
   process.exit(2);
 }
 try {
-  const { app, files } = scaffoldWorker(fileURLToPath(new URL('../', import.meta.url)), input);
-  console.log(`Created apps/${app}:\n${files.map((f) => `  ${f}`).join('\n')}\nand added it to nest-cli.json and docker-compose.yml.
+  const { app, port, files } = scaffoldWorker(fileURLToPath(new URL('../', import.meta.url)), input);
+  const next = [
+    [`npm test -- apps/${app}`, 'type-checks the project, then runs its test'],
+    ['npm start', `runs it with the system; health on http://127.0.0.1:${port}/health (${workerPortVariable(app)} moves it)`],
+    [`npm run remove:worker -- ${app.replace(/-worker$/, '')}`, 'when it goes: deletes its queues from the broker and its registrations'],
+  ];
+  const width = Math.max(...next.map(([command]) => command.length)) + 2;
+  console.log(`Created apps/${app}:\n${files.map((f) => `  ${f}`).join('\n')}
+and registered it in nest-cli.json, docker-compose.yml and apps/workers.json (which npm start reads).
 Next:
-  npx jest apps/${app}                         # its test (or npm test)
-  BROKER_DATABASE_URL=... node --import ./scripts/register.js apps/${app}/src/main.ts
-  Add it to scripts/system/start-system.ts to run it with npm start.`);
+${next.map(([command, what]) => `  ${command.padEnd(width)}# ${what}`).join('\n')}`);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

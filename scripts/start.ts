@@ -1,24 +1,53 @@
 // `npm start`: the whole reference system on this machine. PostgreSQL is embedded unless DATABASE_URL is set.
-import { startSystem } from './system/start-system.js';
+// Ports: PORT_ORDER_API, PORT_PAYMENT_WORKER, PORT_NOTIFICATION_WORKER, PORT_PAYMENT_PROVIDER, PORT_SMTP,
+// PORT_<WORKER> for a registered worker, or one PORT_BASE; PORT_POSTGRES and DATA_DIR for the embedded server.
+import { resolve } from 'node:path';
+import { banner } from './system/banner.js';
+import { LauncherError } from './system/launcher-error.js';
+import { portNumber, portsFromEnvironment } from './system/ports.js';
+import { DEFAULT_WORKERS_FILE, startSystem, type RunningSystem } from './system/start-system.js';
+import { registeredWorkers } from './system/worker-registry.js';
 
-const system = await startSystem({
-  databaseUrl: process.env.DATABASE_URL,
-  alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
-  env: Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('OTEL_') && v !== undefined)) as Record<string, string>,
-});
-console.log(`
-The order system is running:
-  order API            ${system.orderApiUrl}   (POST /orders, GET /orders/:id, GET /orders?customerId=)
-  payment provider     ${system.paymentProviderUrl}   (simulator: a customerId starting with decline- is declined)
-  mail                 ${system.smtpUrl}   (the catcher prints every mail here)
-Try: npm run demo      Stop: Ctrl-C
-`);
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping...');
-    void system.stop().then(() => process.exit(0));
-  });
+function fail(error: unknown): never {
+  console.error(error instanceof LauncherError ? error.message : `npm start failed: ${(error as Error)?.stack ?? String(error)}`);
+  process.exit(1);
 }
+
+// Interrupted while starting: the services (in their own process groups) see the launcher's pipe close and stop
+// themselves, PostgreSQL last; 130 is the shell's code for "ended by Ctrl-C".
+const interrupted = () => {
+  console.log('\nStopping (interrupted while starting)...');
+  process.exit(130);
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
+
+let system: RunningSystem;
+try {
+  const workersFile = process.env.WORKERS_FILE ? resolve(process.env.WORKERS_FILE) : DEFAULT_WORKERS_FILE;
+  const { ports, workerPorts } = portsFromEnvironment(process.env, registeredWorkers(workersFile));
+  system = await startSystem({
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir: process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : undefined,
+    postgresPort: process.env.PORT_POSTGRES ? portNumber('PORT_POSTGRES', process.env.PORT_POSTGRES) : undefined,
+    ports,
+    workersFile,
+    workerPorts,
+    alertWebhookUrl: process.env.ALERT_WEBHOOK_URL,
+    env: Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('OTEL_') && v !== undefined)) as Record<string, string>,
+  });
+} catch (error) {
+  fail(error);
+}
+console.log(banner(system));
+let stopping = false;
+const stopAll = (message: string, code: number) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(message);
+  void system.stop().then(() => process.exit(code));
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.off(signal, interrupted);
+  process.on(signal, () => stopAll('\nStopping...', 0));
+}
+void system.failed.then((reason) => stopAll(reason, 1));

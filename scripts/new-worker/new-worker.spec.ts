@@ -1,63 +1,127 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { scaffoldWorker, workerNames } from './scaffold.js';
+import { EDITED_FILES, scaffoldWorker, workerNames } from './scaffold.js';
+import { unregisterWorker } from './remove-worker.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
+// Names no one scaffolds in the repository itself, whose registrations (shipping after the README's example) the
+// scratch copies carry along.
+const NAME = 'scaffold-check';
+const APP = `${NAME}-worker`;
 
-/** A scratch copy of the monorepo's frame (configs copied, libraries and node_modules linked) to scaffold into. */
+/**
+ * A scratch copy of the monorepo to scaffold into: the files the scaffolder edits and the scripts copied (the CLI
+ * finds the repository from its own location), the apps (and workers already scaffolded), libraries and
+ * node_modules linked.
+ */
 function scratchWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgm-new-worker-'));
-  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml']) {
-    copyFileSync(join(repo, file), join(dir, file));
+  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml', 'Dockerfile']) {
+    cpSync(join(repo, file), join(dir, file));
   }
-  for (const link of ['node_modules', 'libs', 'scripts']) symlinkSync(join(repo, link), join(dir, link));
+  cpSync(join(repo, 'scripts'), join(dir, 'scripts'), { recursive: true });
+  for (const link of ['node_modules', 'libs', 'secrets', 'docker']) symlinkSync(join(repo, link), join(dir, link));
   mkdirSync(join(dir, 'apps'));
+  for (const app of readdirSync(join(repo, 'apps'))) {
+    if (app === 'workers.json') cpSync(join(repo, 'apps', app), join(dir, 'apps', app));
+    else symlinkSync(join(repo, 'apps', app), join(dir, 'apps', app));
+  }
+  mkdirSync(join(dir, 'test/compose'), { recursive: true });
+  cpSync(join(repo, 'test/compose/docker-compose.spec.ts'), join(dir, 'test/compose/docker-compose.spec.ts'));
   return dir;
 }
 
-describe('npm run new:worker', () => {
-  it('scaffolds a worker whose code type-checks and whose own test passes, registered in nest-cli.json and docker-compose.yml', () => {
-    const dir = scratchWorkspace();
-    try {
-      const { app, files } = scaffoldWorker(dir, 'shipping');
-      expect(app).toBe('shipping-worker');
-      expect(files).toEqual(expect.arrayContaining(['apps/shipping-worker/src/main.ts', 'apps/shipping-worker/test/shipping-worker.spec.ts']));
-      const nestCli = JSON.parse(readFileSync(join(dir, 'nest-cli.json'), 'utf8'));
-      expect(nestCli.projects['shipping-worker']).toMatchObject({ type: 'application', root: 'apps/shipping-worker', entryFile: 'main' });
-      const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true });
-      expect(compose.services['shipping-worker']).toMatchObject({ build: { args: { APP: 'shipping-worker' } }, environment: { PORT: '3003' } });
-      expect(compose.services['shipping-worker'].depends_on.postgres).toEqual({ condition: 'service_healthy' });
+/** Every file under apps/ (links not followed) and the content of the files the scaffolder edits. */
+function snapshot(dir: string): Record<string, string> {
+  const files = readdirSync(join(dir, 'apps', APP), { recursive: true, encoding: 'utf8' }).map((f) => `apps/${APP}/${f}`);
+  return Object.fromEntries([
+    ['apps/ listing', files.sort().join('\n')],
+    ...Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '(none)']),
+  ]);
+}
 
-      writeFileSync(join(dir, 'tsconfig.check.json'), JSON.stringify({ extends: './tsconfig.json', include: ['apps/shipping-worker/**/*.ts'] }));
-      execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.check.json', '--noEmit'], { cwd: dir, stdio: 'pipe' });
-      const run = spawnSync(
-        process.execPath,
-        ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(repo, 'node_modules/jest/bin/jest.js'), 'apps/shipping-worker'],
-        { cwd: dir, env: process.env, encoding: 'utf8' },
-      );
-      expect({ status: run.status, summary: run.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: 'Tests:       1 passed, 1 total' });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: Buffer | string; stderr?: Buffer | string };
-      throw new Error(`${(error as Error).message}\n${stdout?.toString() ?? ''}\n${stderr?.toString() ?? ''}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+const run = (dir: string, command: string, args: string[]) => spawnSync(command, args, { cwd: dir, env: process.env, encoding: 'utf8' });
+const newWorker = (dir: string, name: string) => run(dir, process.execPath, ['--import', './scripts/register.js', 'scripts/new-worker.ts', name]);
+const jest = (dir: string, path: string) =>
+  run(dir, process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(repo, 'node_modules/jest/bin/jest.js'), path]);
+
+describe('npm run new:worker', () => {
+  let dir: string;
+  beforeEach(() => (dir = scratchWorkspace()));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('scaffolds a worker registered in nest-cli.json, docker-compose.yml and apps/workers.json, whose printed test command passes', () => {
+    const before = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
+    const cli = newWorker(dir, NAME);
+    expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(cli.stdout).toContain(`  apps/${APP}/src/main.ts\n`);
+    const nestCli = JSON.parse(readFileSync(join(dir, 'nest-cli.json'), 'utf8'));
+    expect(nestCli.projects[APP]).toMatchObject({ type: 'application', root: `apps/${APP}`, entryFile: 'main' });
+    const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true });
+    const registered = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers;
+    const port = registered[APP].port;
+    expect(registered[APP]).toEqual({ entry: `${APP}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] });
+    // The next port after every one in use (3003 in a repository with no worker of its own).
+    const others = Object.values(compose.services as Record<string, { environment?: { PORT?: string } }>).map((svc) => Number(svc.environment?.PORT ?? 0));
+    expect(port).toBe(Math.max(3002, ...others.filter((p) => p >= 3000 && p < 4000 && p !== port)) + 1);
+    expect(compose.services[APP]).toMatchObject({ build: { args: { APP } }, environment: { PORT: String(port) }, restart: 'unless-stopped' });
+    expect(compose.services[APP].depends_on.postgres).toEqual({ condition: 'service_healthy' });
+    // Edited as a document: everything that was there is still there, byte for byte, comments included.
+    const after = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
+    expect(after.startsWith(before.slice(0, before.indexOf('\nsecrets:')))).toBe(true);
+    expect(after.endsWith(before.slice(before.indexOf('\nsecrets:')))).toBe(true);
+
+    const hint = cli.stdout.match(new RegExp(`^ {2}(npm test -- apps/${APP})\\s+#`, 'm'))?.[1];
+    expect(hint).toBe(`npm test -- apps/${APP}`);
+    const test = run(dir, 'npm', hint!.split(' ').slice(1));
+    expect({ status: test.status, summary: test.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: 'Tests:       1 passed, 1 total' });
+  }, 240_000);
+
+  it('refuses a second scaffold of the same worker with a clear message, and changes no file', () => {
+    expect(newWorker(dir, NAME).status).toBe(0);
+    const before = snapshot(dir);
+    const again = newWorker(dir, APP);
+    expect(again.status).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      `A worker ${APP} already exists (apps/${APP} exists, nest-cli.json has a project ${APP}, docker-compose.yml has a service ${APP}, apps/workers.json has a worker ${APP}): pick another name, or remove it first (npm run remove:worker -- ${NAME}, then delete apps/${APP})`,
+    );
+    expect(snapshot(dir)).toEqual(before);
+    // The next name gets the next port.
+    const { port } = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers[APP];
+    expect(scaffoldWorker(dir, `${NAME}-next`).port).toBe(port + 1);
+  }, 60_000);
+
+  it('refuses a worker whose compose service alone exists, before writing anything', () => {
+    writeFileSync(join(dir, 'docker-compose.yml'), readFileSync(join(dir, 'docker-compose.yml'), 'utf8').replace('\nsecrets:', `  ${APP}:\n    image: by-hand\n\nsecrets:`));
+    const before = Object.fromEntries(Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '']));
+    expect(() => scaffoldWorker(dir, NAME)).toThrow(`A worker ${APP} already exists (docker-compose.yml has a service ${APP})`);
+    expect(existsSync(join(dir, 'apps', APP))).toBe(false);
+    expect(Object.fromEntries(Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '']))).toEqual(before);
+  });
+
+  it("keeps docker-compose.yml's own test green with the scaffolded worker present", () => {
+    expect(newWorker(dir, NAME).status).toBe(0);
+    const compose = jest(dir, 'test/compose/docker-compose.spec.ts');
+    expect({ status: compose.status, summary: compose.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: expect.stringMatching(/Tests: +\d+ passed, \d+ total/) });
+    expect(compose.stderr).toContain(`${APP}: builds from the Dockerfile`);
   }, 120_000);
 
-  it('refuses bad names and existing apps', () => {
+  it('remove:worker takes it out of every registration and leaves its code', () => {
+    expect(newWorker(dir, NAME).status).toBe(0);
+    expect(unregisterWorker(dir, NAME)).toEqual({ app: APP, name: NAME, removedFrom: ['nest-cli.json', 'docker-compose.yml', 'apps/workers.json'] });
+    expect(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')).toBe(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'));
+    expect(readFileSync(join(dir, 'nest-cli.json'), 'utf8')).toBe(readFileSync(join(repo, 'nest-cli.json'), 'utf8'));
+    expect(JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers[APP]).toBeUndefined();
+    expect(existsSync(join(dir, `apps/${APP}/src/main.ts`))).toBe(true);
+  });
+
+  it('refuses bad names', () => {
     expect(() => workerNames('Shipping Worker', 3003)).toThrow('Invalid worker name');
     expect(() => workerNames('../etc', 3003)).toThrow('Invalid worker name');
     expect(workerNames('label-printer-worker', 3003)).toMatchObject({ name: 'label-printer', Name: 'LabelPrinter', app: 'label-printer-worker' });
-    const dir = scratchWorkspace();
-    try {
-      scaffoldWorker(dir, 'billing');
-      expect(() => scaffoldWorker(dir, 'billing')).toThrow('already exists');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

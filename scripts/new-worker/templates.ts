@@ -135,25 +135,26 @@ describe('${app}', () => {
   };
 }
 
-/** The docker-compose.yml service of the worker, appended before the top-level `secrets:`. */
-export function composeService({ app, port }: WorkerNames): string {
-  return `  ${app}:
-    <<: *app
-    build:
-      context: .
-      dockerfile: Dockerfile
-      args:
-        APP: ${app}
-    environment:
-      PORT: "${port}"
-      BROKER_DATABASE_URL_FILE: /run/secrets/broker_database_url
-      OTEL_SERVICE_NAME: ${app}
-      OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318
-    healthcheck:
-      test: ["CMD", "node", "-e", "fetch('http://localhost:${port}/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-      interval: 5s
-      timeout: 3s
-      retries: 30
+/** The docker-compose.yml service of the worker (the `<<: *app` merge is added by the scaffolder). */
+export function composeService({ app, port }: WorkerNames) {
+  return {
+    build: { context: '.', dockerfile: 'Dockerfile', args: { APP: app } },
+    environment: {
+      PORT: String(port),
+      BROKER_DATABASE_URL_FILE: '/run/secrets/broker_database_url',
+      OTEL_SERVICE_NAME: app,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+    },
+    healthcheck: {
+      test: ['CMD', 'node', '-e', `fetch('http://localhost:${port}/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      interval: '5s',
+      timeout: '3s',
+      retries: 30,
+    },
+  };
+}
 
-`;
+/** What npm start needs to run the worker (apps/workers.json). */
+export function registryEntry({ app, port }: WorkerNames) {
+  return { entry: `${app}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] };
 }

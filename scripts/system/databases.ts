@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { migrateDatabase } from '../../libs/messaging/src/index.js';
 
-/** The system's databases: one per service and one for the broker (DESIGN.md section 3). */
+/** The system's databases: one per service and one for the broker (a service never writes another's database). */
 export interface SystemDatabases {
   orders: string;
   payments: string;

@@ -25,6 +25,8 @@ describe('the order system end to end, as processes', () => {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
       databaseUrl: testDatabaseUrl(),
       databasePrefix: prefix,
+      // The reference system alone: workers made by npm run new:worker have their own tests.
+      workersFile: null,
       smtpUrl: smtp.url,
       alertWebhookUrl: hook.url,
       ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },

@@ -27,7 +27,14 @@ function header(raw: string, name: string): string {
  * SMTP peer for tests. It refuses recipients at `rejectDomains`. No authentication, no TLS: bind it to localhost.
  */
 export async function startSmtpCatcher(
-  options: { port?: number; host?: string; onMail?: (mail: CaughtMail) => void; rejectDomains?: string[] } = {},
+  options: {
+    port?: number;
+    host?: string;
+    onMail?: (mail: CaughtMail) => void;
+    /** A client connection that failed (e.g. reset in the middle of a mail, which is then dropped). */
+    onConnectionError?: (error: Error & { remoteAddress?: string }) => void;
+    rejectDomains?: string[];
+  } = {},
 ): Promise<RunningSmtpCatcher> {
   // Recipients at these domains get a permanent 550, like a mailbox that does not exist (the demo's failing mail).
   const rejectDomains = options.rejectDomains ?? ['bounce.example'];
@@ -65,6 +72,9 @@ export async function startSmtpCatcher(
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
+  // smtp-server re-emits a connection's socket error (ECONNRESET in the middle of DATA) on the server: without a
+  // listener that would end the process, and every later mail would fail.
+  server.on('error', (error: Error & { remoteAddress?: string }) => options.onConnectionError?.(error));
   const { port } = server.server.address() as { port: number };
   return { url: `smtp://${host}:${port}`, mails, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

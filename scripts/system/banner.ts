@@ -1,0 +1,25 @@
+import { DEFAULT_PORTS } from './ports.js';
+import { redactedUrl } from './server-check.js';
+import type { RunningSystem } from './start-system.js';
+import { displayPath } from './data-dir-lock.js';
+
+/** What npm start prints once everything is up: every address, and the broker URL a new worker needs. */
+export function banner(system: RunningSystem): string {
+  const row = (name: string, address: string, note = '') => `  ${name.padEnd(20)} ${address}${note ? `   (${note})` : ''}`;
+  const workers = Object.entries(system.workerHealthUrls).map(([app, url]) => row(app, url, 'health'));
+  const server = system.server.embedded
+    ? row('PostgreSQL', system.server.url, `embedded, data in ${displayPath(system.server.embedded.dataDir)}`)
+    : row('PostgreSQL', redactedUrl(system.server.url), 'DATABASE_URL');
+  const demo = system.orderApiUrl === `http://127.0.0.1:${DEFAULT_PORTS.orderApi}` ? 'npm run demo' : `ORDER_API_URL=${system.orderApiUrl} npm run demo`;
+  return `
+The order system is running:
+${row('order API', system.orderApiUrl, 'POST /orders, GET /orders/:id, GET /orders?customerId=')}
+${workers.join('\n')}
+${row('payment provider', system.paymentProviderUrl, 'simulator: a customerId starting with decline- is declined')}
+${row('mail', system.smtpUrl, 'the catcher prints every mail here')}
+${server}
+A worker of your own (npm run new:worker) needs:
+  BROKER_DATABASE_URL=${system.server.embedded ? system.databases.broker : redactedUrl(system.databases.broker)}
+Try: ${demo}      Stop: Ctrl-C
+`;
+}
