@@ -1,6 +1,7 @@
 // Test helpers that users of the library get too.
 export { TsProcess } from './child-process.js';
 export { freePort, startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
+export { startPgBouncer, type PgBouncerOptions, type RunningPgBouncer } from './pgbouncer.js';
 export { createTestBroker, createTestDatabase, testDatabaseUrl, testPool, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
