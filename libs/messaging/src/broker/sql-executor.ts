@@ -70,6 +70,16 @@ export function toExecutor(transaction: Transaction): SqlExecutor {
 }
 
 /**
+ * A `pg` client emits 'error' when its connection fails, even after the query it was running got that error (the
+ * socket closing is one more event); unheard, that ends the process. For a client whose every use awaits a query,
+ * the rejected query is the report: this listener only keeps the process alive.
+ */
+export function survivingConnectionErrors<C extends pg.ClientBase>(client: C): C {
+  client.on('error', () => undefined);
+  return client;
+}
+
+/**
  * Runs `work` with a client checked out of `pool`, and gives it back (destroyed if its connection failed). While
  * checked out, a client whose server goes away emits 'error' between queries; unheard, that crashes the process.
  */
