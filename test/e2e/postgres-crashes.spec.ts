@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
+import type pg from 'pg';
+import { freePort, startEmbeddedPostgres, testPool, waitFor, type RunningPostgres } from '@app/messaging/testing';
+import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+
+const CRASHES = 6;
+
+describe('the order system through repeated PostgreSQL crashes (kill -9 of the postmaster)', () => {
+  let server: RunningPostgres;
+  let dataDir: string;
+  let system: RunningSystem;
+  let orders: pg.Pool;
+  let payments: pg.Pool;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    // A server of its own, since the test kills it.
+    dataDir = mkdtempSync(join(tmpdir(), 'pgm-crashes-'));
+    server = await startEmbeddedPostgres({ dataDir });
+    system = await startSystem({
+      databaseUrl: server.url,
+      ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
+      log: (line) => logs.push(line),
+    });
+    orders = testPool(system.databases.orders, 1);
+    payments = testPool(system.databases.payments, 1);
+  }, 120_000);
+  afterAll(async () => {
+    await orders?.end();
+    await payments?.end();
+    await system?.stop();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('keeps every process up, and every accepted order ends paid or payment_failed with one payment', async () => {
+    const died: string[] = [];
+    for (const service of system.services) void service.exited.then((code) => died.push(`${service.name} exited with ${code}`));
+
+    // Places orders one after another, all the time; an order counts once the API answered 201.
+    const accepted: string[] = [];
+    let placing = true;
+    const placer = (async () => {
+      for (let n = 0; placing; n++) {
+        const response = await fetch(`${system.orderApiUrl}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customerId: n % 5 === 0 ? `decline-${n}` : `cust-${n}`, email: `c${n}@example.com`, currency: 'EUR', items: [{ sku: 'tea', quantity: 1, unitPrice: '4.20' }] }),
+          signal: AbortSignal.timeout(5_000),
+        }).catch(() => null);
+        if (response?.status === 201) accepted.push(((await response.json()) as { id: string }).id);
+        else await response?.text();
+        await pause(20); // pacing of the load, not a wait for an outcome
+      }
+    })();
+
+    // The first crash right after boot, one right after a restart, the others once some orders went through.
+    const ordersBeforeCrash = [0, 0, 5, 1, 15, 8];
+    try {
+      for (let crash = 0; crash < CRASHES; crash++) {
+        const before = accepted.length;
+        await waitFor(() => accepted.length >= before + ordersBeforeCrash[crash], { timeoutMs: 30_000, what: `orders before crash ${crash + 1}` });
+        await server.crash();
+        await server.start();
+      }
+      const afterLast = accepted.length;
+      await waitFor(() => accepted.length >= afterLast + 10, { timeoutMs: 30_000, what: 'orders after the last restart' });
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; died: ${died.join(', ') || 'none'}; last lines:\n${logs.slice(-30).join('\n')}`);
+    } finally {
+      placing = false;
+      await placer;
+    }
+
+    const final = async () =>
+      (await orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status IN ('paid', 'payment_failed')`, [accepted])).rows[0].n;
+    await waitFor(async () => (await final()) === accepted.length, { timeoutMs: 60_000, intervalMs: 250, what: 'every accepted order to reach a final state' }).catch(async (error) => {
+      throw new Error(`${(error as Error).message}: ${await final()} of ${accepted.length} final`);
+    });
+    const { rows } = await payments.query<{ order_id: string; n: number }>(`SELECT order_id, count(*)::int AS n FROM payments WHERE order_id = ANY($1::uuid[]) GROUP BY order_id`, [accepted]);
+    console.log(`${CRASHES} PostgreSQL crashes: ${accepted.length} orders accepted, all final, ${rows.length} payments`);
+    expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+    expect(rows).toHaveLength(accepted.length);
+    expect(died).toEqual([]);
+  }, 150_000);
+});
