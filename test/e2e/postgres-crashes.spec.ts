@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import type pg from 'pg';
-import { freePort, startEmbeddedPostgres, testPool, waitFor, type RunningPostgres } from '@app/messaging/testing';
-import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { waitFor, type RunningPostgres } from '@app/messaging/testing';
+import type { RunningSystem } from '../../scripts/system/start-system.js';
+import { startSystemOnOwnPostgres, type SystemOnOwnPostgres } from './system-on-own-postgres.js';
 
 const CRASHES = 6;
 
 describe('the order system through repeated PostgreSQL crashes (kill -9 of the postmaster)', () => {
+  let running: SystemOnOwnPostgres;
   let server: RunningPostgres;
-  let dataDir: string;
   let system: RunningSystem;
   let orders: pg.Pool;
   let payments: pg.Pool;
@@ -18,23 +16,10 @@ describe('the order system through repeated PostgreSQL crashes (kill -9 of the p
 
   beforeAll(async () => {
     // A server of its own, since the test kills it.
-    dataDir = mkdtempSync(join(tmpdir(), 'pgm-crashes-'));
-    server = await startEmbeddedPostgres({ dataDir });
-    system = await startSystem({
-      databaseUrl: server.url,
-      ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
-      log: (line) => logs.push(line),
-    });
-    orders = testPool(system.databases.orders, 1);
-    payments = testPool(system.databases.payments, 1);
+    running = await startSystemOnOwnPostgres('crashes', (line) => logs.push(line));
+    ({ server, system, orders, payments } = running);
   }, 120_000);
-  afterAll(async () => {
-    await orders?.end();
-    await payments?.end();
-    await system?.stop();
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => running?.stop(), 60_000);
 
   it('keeps every process up, and every accepted order ends paid or payment_failed with one payment', async () => {
     const died: string[] = [];

@@ -31,4 +31,4 @@ export { runWhileAppRuns } from './nest/background-task.js';
 export { HealthController } from './ops/health.controller.js';
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { MetricsController } from './ops/metrics.controller.js';
-export { ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';
+export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';

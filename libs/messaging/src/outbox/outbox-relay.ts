@@ -12,6 +12,8 @@ import { startRelaySpan, untraced } from '../telemetry/messaging-spans.js';
 export interface OutboxRelayOptions {
   /** The service's database (where the outbox is): a pool, or a URL. */
   database: pg.Pool | string;
+  /** Connections of the pool the relay creates when `database` is a URL. Default 2. */
+  poolSize?: number;
   /** Schema of the outbox. Default 'messaging'. */
   schema?: string;
   /** The broker to move messages to (it may live in another database). */
@@ -58,7 +60,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.ownsPool = typeof options.database === 'string';
     this.logger = options.logger ?? consoleLogger;
-    this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: 2 }) : options.database;
+    this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: assertIntegerInRange('poolSize', options.poolSize ?? 2, 1, 1000) }) : options.database;
     // An idle connection the server drops (restart, admin, timeout) makes the pool emit 'error'; unheard, that ends
     // the process. Listen unless the owner of the pool already does.
     if (this.pool.listenerCount('error') === 0) this.pool.on('error', (error) => this.logger.warn('Idle outbox connection failed', error));
