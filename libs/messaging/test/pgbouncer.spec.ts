@@ -1,6 +1,9 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
-import { Broker, DeadLetterAlerter, InvalidArgumentError, migrate, Outbox, OutboxRelay, SERVICE_MIGRATIONS, type Delivery } from '../src/index.js';
-import { startPgBouncer, testDatabaseUrl, testPool, uniqueSchemaName, waitFor, type RunningPgBouncer } from '../testing/index.js';
+import { DataSource } from 'typeorm';
+import { Broker, DeadLetterAlerter, InvalidArgumentError, MessagingModule, migrate, Outbox, OutboxRelay, SERVICE_MIGRATIONS, ServiceDatabaseModule, type Delivery } from '../src/index.js';
+import { createTestDatabase, startPgBouncer, testDatabaseUrl, testPool, uniqueSchemaName, waitFor, type RunningPgBouncer } from '../testing/index.js';
 
 /** Collects what the library logs, but for the handlers' own failures: behind PgBouncer nothing else may warn or fail. */
 function recordingLogger() {
@@ -131,6 +134,33 @@ describe('behind PgBouncer 1.18 in transaction mode (pgbouncer: true)', () => {
       await expect(broker.consume('work', async () => undefined, { listen: true })).rejects.toThrow(InvalidArgumentError);
     } finally {
       await broker.close();
+    }
+  });
+
+  it('runs a Nest service database behind PgBouncer too (pgbouncer: true): migrated, TypeORM, its outbox relayed', async () => {
+    const serviceDb = await createTestDatabase('pgbouncer_service');
+    const serviceBouncer = await startPgBouncer({ upstreamUrl: serviceDb.url, poolSize: 3 });
+    @Module({
+      imports: [
+        MessagingModule.forRoot({ connectionString: bouncer.url, schema, poolSize: 2, pgbouncer: true }),
+        ServiceDatabaseModule.forRoot({ url: serviceBouncer.url, entities: [], migrations: [], pgbouncer: true, poolSize: 2, consumerPoolSize: 2 }),
+      ],
+    })
+    class ServiceModule {}
+    const app = await NestFactory.createApplicationContext(ServiceModule, { logger: false });
+    try {
+      await app.init();
+      const broker = app.get(Broker);
+      await broker.declareQueue('from-service');
+      await broker.bindQueue('from-service', 'service.event');
+      await app.get(DataSource).transaction((manager) => app.get(Outbox).publish({ routingKey: 'service.event', payload: { ok: true } }, { transaction: manager }));
+      const [delivery] = await waitFor(() => broker.claim('from-service'), { what: 'the relayed message' });
+      expect(delivery.payload).toEqual({ ok: true });
+      await broker.ack(delivery);
+    } finally {
+      await app.close();
+      await serviceBouncer.stop();
+      await serviceDb.drop();
     }
   });
 });

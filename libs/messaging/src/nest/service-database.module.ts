@@ -24,6 +24,8 @@ export interface ServiceDatabaseOptions {
   consumerPoolSize?: number;
   /** Connections of the outbox relay's pool. Default 2. */
   relayPoolSize?: number;
+  /** The database is reached through PgBouncer in transaction mode: the relay polls instead of LISTEN. Default false. */
+  pgbouncer?: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export class ServiceDatabaseModule {
           ? []
           : [
               runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
-                new OutboxRelay({ database: options.url, poolSize: sizes.relayPoolSize, schema: SERVICE_SCHEMA, broker }).start(),
+                new OutboxRelay({ database: options.url, poolSize: sizes.relayPoolSize, schema: SERVICE_SCHEMA, broker, listen: !options.pgbouncer }).start(),
               ),
             ]),
       ],
