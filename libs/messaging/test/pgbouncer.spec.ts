@@ -128,13 +128,14 @@ describe('behind PgBouncer 1.18 in transaction mode (pgbouncer: true)', () => {
     }
   });
 
-  it('refuses a consumer that asks to LISTEN, which transaction pooling cannot carry', async () => {
+  it('refuses a consumer that asks to LISTEN, which transaction pooling cannot carry, and a pgbouncer option that is not a boolean', async () => {
     const broker = await Broker.connect({ connectionString: bouncer.url, schema, poolSize: 1, pgbouncer: true });
     try {
       await expect(broker.consume('work', async () => undefined, { listen: true })).rejects.toThrow(InvalidArgumentError);
     } finally {
       await broker.close();
     }
+    await expect(Broker.connect({ connectionString: bouncer.url, schema, pgbouncer: 'yes' as unknown as boolean })).rejects.toThrow(InvalidArgumentError);
   });
 
   it('runs a Nest service database behind PgBouncer too (pgbouncer: true): migrated, TypeORM, its outbox relayed', async () => {
