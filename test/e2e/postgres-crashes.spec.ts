@@ -23,7 +23,10 @@ describe('the order system through repeated PostgreSQL crashes (kill -9 of the p
 
   it('keeps every process up, and every accepted order ends paid or payment_failed with one payment', async () => {
     const died: string[] = [];
-    for (const service of system.services) void service.exited.then((code) => died.push(`${service.name} exited with ${code}`));
+    for (const service of system.services) {
+      const output = () => logs.filter((line) => line.includes(`${service.name} `)).slice(-80).join('\n');
+      void service.exited.then((code) => died.push(`${service.name} exited with ${code}:\n${output()}`));
+    }
 
     // Places orders one after another, all the time; an order counts once the API answered 201.
     const accepted: string[] = [];
@@ -63,7 +66,12 @@ describe('the order system through repeated PostgreSQL crashes (kill -9 of the p
     const final = async () =>
       (await orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status IN ('paid', 'payment_failed')`, [accepted])).rows[0].n;
     await waitFor(async () => (await final()) === accepted.length, { timeoutMs: 60_000, intervalMs: 250, what: 'every accepted order to reach a final state' }).catch(async (error) => {
-      throw new Error(`${(error as Error).message}: ${await final()} of ${accepted.length} final`);
+      const paid = await payments.query<{ n: number }>(`SELECT count(*)::int AS n FROM payments`);
+      const outbox = await orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM messaging.outbox`);
+      throw new Error(
+        `${(error as Error).message}: ${await final()} of ${accepted.length} final, ${paid.rows[0].n} payments, ${outbox.rows[0].n} in the orders outbox; ` +
+          `died: ${died.join(', ') || 'none'}; last lines:\n${logs.slice(-40).join('\n')}`,
+      );
     });
     const { rows } = await payments.query<{ order_id: string; n: number }>(`SELECT order_id, count(*)::int AS n FROM payments WHERE order_id = ANY($1::uuid[]) GROUP BY order_id`, [accepted]);
     console.log(`${CRASHES} PostgreSQL crashes: ${accepted.length} orders accepted, all final, ${rows.length} payments`);

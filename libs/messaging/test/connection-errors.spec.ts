@@ -32,7 +32,7 @@ describe('connection errors', () => {
     const child = new TsProcess(HELD_CLIENTS, { DATABASE_URL: database.url, LOCK_KEY: String(lockKey), LOCKED_SCHEMA: 'held_locked' });
     try {
       await child.waitForEvents('holding');
-      // The migrator and both inbox transactions wait on the test's locks; the LISTEN sessions are idle.
+      // The migrator and both inbox transactions wait on the test's locks; the caller's client and the LISTEN sessions are idle.
       await waitFor(async () => {
         const { rows } = await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [adminPid]);
         return rows[0].n === 3;
@@ -46,7 +46,7 @@ describe('connection errors', () => {
 
       const died = child.exited.then((exit) => Promise.reject(new Error(`the child died (${JSON.stringify(exit)}): ${child.errorOutput}`)));
       await Promise.race([child.waitForEvents('recovered', 1, 30_000), died]);
-      expect(child.named('failed').map((e) => e.what).sort()).toEqual(['migrator', 'pool inbox', 'typeorm inbox']);
+      expect(child.named('failed').map((e) => e.what).sort()).toEqual(["caller's client", 'migrator', 'pool inbox', 'typeorm inbox']);
       expect(child.child.exitCode).toBeNull();
     } finally {
       await admin.query('ROLLBACK').catch(() => undefined);

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { assertSchemaName } from '../validation/names.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
 import type { BrokerLogger } from './logger.js';
+import { ERROR_LISTENING_POOL } from './sql-executor.js';
 
 /** Options of a Broker: where the database is and the limits it enforces. */
 export interface BrokerOptions {
@@ -74,6 +75,7 @@ export function usesPreparedStatements(options: BrokerOptions): boolean {
 /** The configuration of the pool the broker creates when it is not given one. */
 export function brokerPoolConfig(options: BrokerOptions): pg.PoolConfig {
   return {
+    ...ERROR_LISTENING_POOL,
     connectionString: options.connectionString ?? process.env.DATABASE_URL,
     max: options.poolSize ?? BROKER_DEFAULTS.poolSize,
     application_name: options.applicationName ?? BROKER_DEFAULTS.applicationName,

@@ -3,6 +3,7 @@ import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { DataSource } from 'typeorm';
 import { Broker } from '../broker/broker.js';
+import { ERROR_LISTENING_POOL } from '../broker/sql-executor.js';
 import { Inbox } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
@@ -56,6 +57,7 @@ export class ServiceDatabaseModule {
       url: options.url,
       entities: options.entities,
       poolSize,
+      extra: ERROR_LISTENING_POOL,
       retryAttempts: 3,
     });
     return {
