@@ -6,7 +6,7 @@ export { consoleLogger, type BrokerLogger } from './broker/logger.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
 export type { NackOptions, NackOutcome, SettleResult } from './broker/settler.js';
-export { pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
+export { ERROR_LISTENING_POOL, ErrorListeningClient, pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
 export * from './errors.js';
 export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions } from './messaging.module.js';
 export { LATEST_SCHEMA_VERSION, migrate } from './sql/migrator.js';
