@@ -50,6 +50,8 @@ export interface RunningSystem {
   databases: SystemDatabases;
   /** Resolves with the reason when a service keeps dying and the launcher gave up (everything is then stopping). */
   failed: Promise<string>;
+  /** The processes as first started (simulators and apps): a restart replaces one, so its `exited` is a death a test sees. */
+  services: readonly ChildService[];
   stop(): Promise<void>;
 }
 
@@ -165,7 +167,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApi}/health`),
       ...registered.map(({ app, service }) => waitUntilHealthy(service.service, workerHealthUrls[app])),
     ]);
-    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, workerHealthUrls, server: { url: serverUrl, embedded }, databases, failed, stop };
+    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, workerHealthUrls, server: { url: serverUrl, embedded }, databases, failed, services: [...infrastructure, ...apps].map((s) => s.service), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -9,7 +9,7 @@ export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
 export { errorText, MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome, type SettleResult } from './broker/settler.js';
 export { MAX_DELAY_MS } from './broker/delivery-time.js';
-export { pgExecutor, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
+export { ERROR_LISTENING_POOL, ErrorListeningClient, pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';
 export * from './errors.js';
 export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
 export {
@@ -52,4 +52,4 @@ export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthO
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
-export { ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';
+export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';

@@ -10,10 +10,12 @@ export interface RunningPostgres {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Starts the server again after stop() (same data, same port). */
+  /** Starts the server again after stop() or crash() (same data, same port). */
   start(): Promise<void>;
   /** Settles when the running server process exits, whether by stop() or not (killed, crashed). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILLs the postmaster, as a crash would, and resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -97,11 +99,34 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     stop: () => server.stop(),
     start: async () => {
-      await start();
+      await startAfterCrash(start);
       exited = exitOf(processOf());
     },
     get exited() {
       return exited;
     },
+    crash: async () => {
+      const postmaster = processOf();
+      if (!postmaster || postmaster.exitCode !== null || postmaster.signalCode !== null) return;
+      const gone = exitOf(postmaster);
+      postmaster.kill('SIGKILL');
+      await gone;
+    },
   };
+}
+
+/**
+ * After a crash the old server's backends live on until they notice the postmaster is gone, and a new postmaster
+ * refuses the data folder while they hold its shared memory: retry for a while.
+ */
+async function startAfterCrash(start: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (Date.now() > deadline) throw error ?? new Error('PostgreSQL did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

@@ -2,6 +2,7 @@
 export { TsProcess } from './child-process.js';
 export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
 export { freePort } from './free-port.js';
+export { startPgBouncer, type PgBouncerOptions, type RunningPgBouncer } from './pgbouncer.js';
 export { createTestBroker, createTestDatabase, testDatabaseUrl, testPool, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';

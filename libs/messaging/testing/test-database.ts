@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Broker, type BrokerOptions } from '../src/index.js';
+import { Broker, survivingConnectionErrors, type BrokerOptions } from '../src/index.js';
 
 /** The database the tests use: DATABASE_URL, which the Jest global setup points at an embedded server when unset. */
 export function testDatabaseUrl(): string {
@@ -55,7 +55,7 @@ export interface TestDatabase {
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const base = testDatabaseUrl();
   const name = uniqueSchemaName(label);
-  const admin = new pg.Client({ connectionString: base });
+  const admin = survivingConnectionErrors(new pg.Client({ connectionString: base }));
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${name}"`);
@@ -68,7 +68,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     name,
     url: url.toString(),
     drop: async () => {
-      const client = new pg.Client({ connectionString: base });
+      const client = survivingConnectionErrors(new pg.Client({ connectionString: base }));
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { assertSchemaName } from '../validation/names.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
 import type { BrokerLogger } from './logger.js';
+import { ERROR_LISTENING_POOL } from './sql-executor.js';
 
 /** Options of a Broker: where the database is and the limits it enforces. */
 export interface BrokerOptions {
@@ -22,6 +23,17 @@ export interface BrokerOptions {
   logger?: BrokerLogger;
   /** `application_name` of the broker's sessions, visible in pg_stat_activity. Default 'pg-messaging'. */
   applicationName?: string;
+  /**
+   * The connection goes through PgBouncer in transaction (or statement) mode: no startup `options` are sent (PgBouncer
+   * refuses them), statements are unnamed unless `preparedStatements` says otherwise, and consumers poll instead of
+   * LISTEN (a LISTEN session does not survive transaction pooling), as does the dead-letter alerter. Default false.
+   */
+  pgbouncer?: boolean;
+  /**
+   * Named (server-side prepared) statements for the hot path. Default true, false with `pgbouncer`; set it true
+   * behind PgBouncer >= 1.21 with `max_prepared_statements` > 0, which keeps prepared statements across its pool.
+   */
+  preparedStatements?: boolean;
 }
 
 export const BROKER_DEFAULTS = {
@@ -30,6 +42,7 @@ export const BROKER_DEFAULTS = {
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   migrate: true,
   applicationName: 'pg-messaging',
+  pgbouncer: false,
 } as const;
 
 export function validateBrokerOptions(options: BrokerOptions): void {
@@ -37,6 +50,11 @@ export function validateBrokerOptions(options: BrokerOptions): void {
   assertSchemaName(schema);
   if (!options.pool && !(options.connectionString ?? process.env.DATABASE_URL)) {
     throw new InvalidArgumentError('No database: pass connectionString or pool, or set DATABASE_URL', {});
+  }
+  for (const option of ['pgbouncer', 'preparedStatements'] as const) {
+    if (options[option] !== undefined && typeof options[option] !== 'boolean') {
+      throw new InvalidArgumentError(`${option} must be a boolean, got ${String(options[option])}`, { option });
+    }
   }
   const { poolSize, maxPayloadBytes } = options;
   if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) {
@@ -47,4 +65,24 @@ export function validateBrokerOptions(options: BrokerOptions): void {
       option: 'maxPayloadBytes',
     });
   }
+}
+
+/** Whether the broker runs named statements: `preparedStatements`, else not behind PgBouncer. */
+export function usesPreparedStatements(options: BrokerOptions): boolean {
+  return options.preparedStatements ?? !(options.pgbouncer ?? BROKER_DEFAULTS.pgbouncer);
+}
+
+/** The configuration of the pool the broker creates when it is not given one. */
+export function brokerPoolConfig(options: BrokerOptions): pg.PoolConfig {
+  return {
+    ...ERROR_LISTENING_POOL,
+    connectionString: options.connectionString ?? process.env.DATABASE_URL,
+    max: options.poolSize ?? BROKER_DEFAULTS.poolSize,
+    application_name: options.applicationName ?? BROKER_DEFAULTS.applicationName,
+    // Every broker statement has a plan that is good for any parameters (literal claim sizes, index-ordered reads),
+    // so reuse plans instead of re-planning each call: a single publish spent 157 µs planning against 57-114 µs
+    // executing, a claim 1.3 ms planning against 3.1 ms executing. PgBouncer refuses this startup parameter, and an
+    // unnamed statement is planned at each call whatever the mode, so it is only sent with named statements.
+    ...(options.pgbouncer ? {} : { options: '-c plan_cache_mode=force_generic_plan' }),
+  };
 }

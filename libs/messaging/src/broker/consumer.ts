@@ -24,7 +24,7 @@ export interface ConsumerOptions {
   maxClaimBatch?: number;
   /** Poll this often while idle, in ms, as a backstop to LISTEN/NOTIFY (or alone in poll-only mode). Default 1,000. */
   pollIntervalMs?: number;
-  /** Wake up on LISTEN/NOTIFY. `false` is poll-only mode, e.g. behind a transaction-pooling PgBouncer. Default true. */
+  /** Wake up on LISTEN/NOTIFY. `false` is poll-only mode. Default true (false on a broker with `pgbouncer: true`). */
   listen?: boolean;
   /** On stop, how long running handlers may take to finish before their messages are released, in ms. Default 10,000. */
   shutdownGraceMs?: number;

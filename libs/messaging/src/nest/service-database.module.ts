@@ -1,13 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Broker } from '../broker/broker.js';
+import { ERROR_LISTENING_POOL } from '../broker/sql-executor.js';
 import { Housekeeping, type InboxHousekeepingOptions } from '../housekeeping/housekeeping.js';
 import { Inbox, type InboxOptions } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { migrateDatabase, SERVICE_MIGRATIONS } from '../sql/migrator.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 import { runWhileAppRuns } from './background-task.js';
 import { nestBrokerLogger } from './nest-logger.js';
 
@@ -21,7 +23,25 @@ export interface ServiceDatabaseOptions {
   relay?: boolean;
   /** The inbox's retention (default 7 days) and how often its housekeeping purges older rows (default 1 hour). */
   inbox?: Pick<InboxOptions, 'retentionMs'> & Pick<InboxHousekeepingOptions, 'purgeIntervalMs' | 'batchSize'>;
+  /** Connections of the injectable DataSource (HTTP handlers, services). Default 10. */
+  poolSize?: number;
+  /** Connections of the Inbox's own DataSource, where message handlers run: HTTP cannot starve them. Default 10. */
+  consumerPoolSize?: number;
+  /** Connections of the outbox relay's pool. Default 2. */
+  relayPoolSize?: number;
+  /** The database is reached through PgBouncer in transaction mode: the relay polls instead of LISTEN. Default false. */
+  pgbouncer?: boolean;
 }
+
+/**
+ * Pool sizes of a service's database: HTTP, consumers (the inbox) and the relay each have their own, so a burst of
+ * one cannot starve the others. Measured with 300 orders placed at once and polled every 100 ms, one shared pool
+ * of 10 let 10 orders become final while 270 were paid (POST to final p50 13.5 s).
+ */
+export const SERVICE_DATABASE_DEFAULTS = { poolSize: 10, consumerPoolSize: 10, relayPoolSize: 2 } as const;
+
+/** The TypeORM DataSource of the consumers (the Inbox runs on it), beside the default one. */
+export const CONSUMER_DATA_SOURCE = 'pg-messaging-consumers';
 
 /** Schema of the outbox and inbox tables in a service's database. */
 const SERVICE_SCHEMA = 'messaging';
@@ -34,30 +54,33 @@ const SERVICE_SCHEMA = 'messaging';
 @Module({})
 export class ServiceDatabaseModule {
   static forRoot(options: ServiceDatabaseOptions): DynamicModule {
+    const size = (option: keyof typeof SERVICE_DATABASE_DEFAULTS) => assertIntegerInRange(option, options[option] ?? SERVICE_DATABASE_DEFAULTS[option], 1, 1000);
+    const sizes = { poolSize: size('poolSize'), consumerPoolSize: size('consumerPoolSize'), relayPoolSize: size('relayPoolSize') };
+    const dataSource = (poolSize: number) => ({
+      type: 'postgres' as const,
+      url: options.url,
+      entities: options.entities,
+      poolSize,
+      extra: ERROR_LISTENING_POOL,
+      retryAttempts: 3,
+    });
     return {
       module: ServiceDatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             await migrateDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
-            return {
-              type: 'postgres' as const,
-              url: options.url,
-              entities: options.entities,
-              migrations: options.migrations,
-              migrationsTableName: 'typeorm_migrations',
-              migrationsRun: true,
-              retryAttempts: 3,
-            };
+            return { ...dataSource(sizes.poolSize), migrations: options.migrations, migrationsTableName: 'typeorm_migrations', migrationsRun: true };
           },
         }),
+        TypeOrmModule.forRootAsync({ name: CONSUMER_DATA_SOURCE, useFactory: () => dataSource(sizes.consumerPoolSize) }),
       ],
       providers: [
         { provide: Outbox, useValue: new Outbox({ schema: SERVICE_SCHEMA }) },
         {
           provide: Inbox,
-          inject: [DataSource],
-          useFactory: (dataSource: DataSource) => new Inbox(dataSource, { schema: SERVICE_SCHEMA, retentionMs: options.inbox?.retentionMs }),
+          inject: [getDataSourceToken(CONSUMER_DATA_SOURCE)],
+          useFactory: (consumers: DataSource) => new Inbox(consumers, { schema: SERVICE_SCHEMA, retentionMs: options.inbox?.retentionMs }),
         },
         runWhileAppRuns('inbox-housekeeping', [Inbox], async (inbox: Inbox<EntityManager>) =>
           Housekeeping.forInbox(inbox, { purgeIntervalMs: options.inbox?.purgeIntervalMs, batchSize: options.inbox?.batchSize }).start(),
@@ -66,7 +89,7 @@ export class ServiceDatabaseModule {
           ? []
           : [
               runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
-                new OutboxRelay({ database: options.url, schema: SERVICE_SCHEMA, broker, logger: nestBrokerLogger() }).start(),
+                new OutboxRelay({ database: options.url, poolSize: sizes.relayPoolSize, schema: SERVICE_SCHEMA, broker, listen: !options.pgbouncer, logger: nestBrokerLogger() }).start(),
               ),
             ]),
       ],

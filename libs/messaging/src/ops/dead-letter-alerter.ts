@@ -74,7 +74,7 @@ export class DeadLetterAlerter {
   alerted = 0;
 
   constructor(private readonly options: DeadLetterAlerterOptions) {
-    this.sql = new BrokerStatements(options.broker.schema);
+    this.sql = new BrokerStatements(options.broker.schema, { prepared: options.broker.preparedStatements });
     this.limiter = new AlertRateLimiter(
       assertIntegerInRange('maxAlertsPerWindow', options.maxAlertsPerWindow ?? 5, 0, 10_000),
       assertIntegerInRange('windowMs', options.windowMs ?? 60_000, 1, 86_400_000),

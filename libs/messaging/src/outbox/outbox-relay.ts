@@ -2,7 +2,7 @@ import pg from 'pg';
 import { BackgroundLoop } from '../broker/background-loop.js';
 import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
-import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { ERROR_LISTENING_POOL, inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
 import { WakeUpListener } from '../broker/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { errorText } from '../broker/settler.js';
@@ -12,6 +12,8 @@ import { startRelaySpan, untraced } from '../telemetry/messaging-spans.js';
 export interface OutboxRelayOptions {
   /** The service's database (where the outbox is): a pool, or a URL. */
   database: pg.Pool | string;
+  /** Connections of the pool the relay creates when `database` is a URL. Default 2. */
+  poolSize?: number;
   /** Schema of the outbox. Default 'messaging'. */
   schema?: string;
   /** The broker to move messages to (it may live in another database). */
@@ -55,7 +57,7 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.ownsPool = typeof options.database === 'string';
     this.logger = options.logger ?? consoleLogger;
-    this.pool = typeof options.database === 'string' ? new pg.Pool({ connectionString: options.database, max: 2 }) : options.database;
+    this.pool = typeof options.database === 'string' ? new pg.Pool({ ...ERROR_LISTENING_POOL, connectionString: options.database, max: assertIntegerInRange('poolSize', options.poolSize ?? 2, 1, 1000) }) : options.database;
     // An idle connection the server drops (restart, admin, timeout) makes the pool emit 'error'; unheard, that ends
     // the process. Listen unless the owner of the pool already does.
     if (this.pool.listenerCount('error') === 0) this.pool.on('error', (error) => this.logger.warn('Idle outbox connection failed', error));

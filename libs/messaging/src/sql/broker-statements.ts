@@ -24,21 +24,25 @@ const ROUTING_FORM = `(CASE WHEN k.routing_key = '' THEN '' ELSE '.' || k.routin
 /**
  * Every statement the broker runs on its hot path and for topology, rendered once for one schema. Values are always
  * bind parameters; the schema is a validated, quoted identifier. Statements used per message are named, so pg
- * prepares each once per connection.
+ * prepares each once per connection, unless `prepared: false` (PgBouncer in transaction mode: a named statement
+ * prepared on one server connection is missing on the next).
  */
 export class BrokerStatements {
   private readonly s: string;
   readonly channel: string;
   private readonly prefix: string;
 
-  constructor(schema: string) {
+  private readonly prepared: boolean;
+
+  constructor(schema: string, options: { prepared?: boolean } = {}) {
+    this.prepared = options.prepared ?? true;
     this.s = schemaIdent(schema);
     this.channel = channelName(schema, 'wake_up');
     this.prefix = `pgm:${schema}:`;
   }
 
   private named(name: string, text: string, values: unknown[]): SqlStatement {
-    return { name: this.prefix + name, text, values };
+    return this.prepared ? { name: this.prefix + name, text, values } : { text, values };
   }
 
   // ---- topology -------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { SqlClient } from '../broker/sql-executor.js';
+import { survivingConnectionErrors, type SqlClient } from '../broker/sql-executor.js';
 import { quoteIdent, schemaIdent } from './identifiers.js';
 import * as broker0001 from './migrations/0001_broker_schema.js';
 import * as broker0002 from './migrations/0002_deduplication.js';
@@ -68,7 +68,7 @@ export async function migrate(client: SqlClient, schema: string, set: MigrationS
 
 /** Migrates a schema of the database at `url` with its own short-lived connection. */
 export async function migrateDatabase(url: string, schema: string, set: MigrationSet = BROKER_MIGRATIONS): Promise<number[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = survivingConnectionErrors(new pg.Client({ connectionString: url }));
   await client.connect();
   try {
     return await migrate(client, schema, set);
