@@ -47,6 +47,6 @@ console.log(`
 What happened:
   paid         order.created -> payment-worker charged it -> payment.completed -> order paid; two mails (see the smtp-catcher lines)
   declined     the simulator declines customers named decline-*: payment.failed -> order payment_failed; two mails
-  dead-letter  paid, but eve@bounce.example does not exist: the notification handler fails 4 times, the message
-               moves to notifications.*.dlq, and the alerter logs a dead_letter line (and posts to ALERT_WEBHOOK_URL if set)
+  dead-letter  paid, but eve@bounce.example does not exist: the SMTP server answers 550 (permanent), so the
+               handler rejects the mail at once (RejectMessageError): it moves to notifications.*.dlq, and the alerter logs a dead_letter line (and posts to ALERT_WEBHOOK_URL if set)
 `);
