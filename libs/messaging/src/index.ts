@@ -1,5 +1,6 @@
 // The public entry point of the messaging library. Apps import only from here.
-export { Broker, type ClaimOptions, type QueueStats } from './broker/broker.js';
+export { Broker, type ClaimOptions } from './broker/broker.js';
+export type { QueueDepth, QueueStats, RedriveOptions } from './broker/queue-admin.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './broker/broker-options.js';
 export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './broker/consumer.js';
 export { consoleLogger, type BrokerLogger } from './broker/logger.js';

@@ -34,9 +34,10 @@ describe('the background loops (dead-letter alerter, outbox relay)', () => {
         const before = await commits();
         await idleFor(4_000);
         // A backend's counters reach pg_stat_database when it goes idle, at most once a second: 4 s of polls at
-        // 1/s are 4 commits, give or take the flush. The busy loop made about 2,000 here.
+        // 1/s are 4 commits, plus, on a loaded machine, the late flush of Broker.connect's migration commits. The busy
+        // loop made about 2,000 here.
         const made = (await commits()) - before;
-        expect(made).toBeLessThan(15);
+        expect(made).toBeLessThan(30);
       } finally {
         await alerter.stop();
       }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { BrokerClosedError, InvalidArgumentError, LeaseLostError, QueueNotFoundError } from '../errors.js';
+import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../errors.js';
 import { BrokerStatements } from '../sql/broker-statements.js';
 import { migrate } from '../sql/migrator.js';
 import type { QueueOptions } from '../topology/queue-options.js';
@@ -11,6 +11,7 @@ import { BROKER_DEFAULTS, brokerPoolConfig, usesPreparedStatements, validateBrok
 import { Consumer, type ClaimedBatch, type ConsumerOptions, type HandledMessage, type MessageHandler } from './consumer.js';
 import { consoleLogger, type BrokerLogger } from './logger.js';
 import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
+import { QueueAdmin, type QueueDepth, type QueueStats, type RedriveOptions } from './queue-admin.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
 import { inTransaction, pgExecutor, withClient, type SqlExecutor } from './sql-executor.js';
@@ -22,17 +23,6 @@ export interface ClaimOptions {
   limit?: number;
   /** Lease in ms instead of the queue's leaseMs. */
   leaseMs?: number;
-}
-
-export interface QueueStats {
-  /** Visible now and not leased. */
-  ready: number;
-  /** Waiting for their delay or retry backoff. */
-  delayed: number;
-  /** Held by a consumer under a live lease. */
-  leased: number;
-  /** Lease ran out; claimable again. */
-  leaseExpired: number;
 }
 
 /**
@@ -49,6 +39,7 @@ export class Broker {
   private readonly topology: Topology;
   private readonly publisher: Publisher;
   private readonly settler: Settler;
+  private readonly admin: QueueAdmin;
   private readonly listener: WakeUpListener;
   private readonly consumers = new Set<Consumer<never>>();
   private readonly handledListeners = new Set<(message: HandledMessage) => void>();
@@ -72,6 +63,7 @@ export class Broker {
     this.topology = new Topology(pool, this.sql);
     this.publisher = new Publisher(this.sql, this.db, (work) => inTransaction(pool, work), options.maxPayloadBytes ?? BROKER_DEFAULTS.maxPayloadBytes);
     this.settler = new Settler(this.db, this.sql);
+    this.admin = new QueueAdmin(this.db, this.sql);
     this.listener = new WakeUpListener(pool.options as pg.ClientConfig, this.sql.channel, this.logger);
   }
 
@@ -142,7 +134,7 @@ export class Broker {
     const limit = options.limit ?? 1;
     assertLimit('limit', limit, 1, 5000);
     const batch = await this.claimBatch(queue, limit, options.leaseMs, null);
-    if (batch.deliveries.length === 0) await this.assertQueueExists(queue);
+    if (batch.deliveries.length === 0) await this.admin.assertQueueExists(queue);
     return batch.deliveries as Delivery<T>[];
   }
 
@@ -203,7 +195,7 @@ export class Broker {
     if (this.pgbouncer && options?.listen) {
       throw new InvalidArgumentError('listen: true cannot work behind PgBouncer in transaction mode (the broker has pgbouncer: true)', { option: 'listen' });
     }
-    await this.assertQueueExists(queue);
+    await this.admin.assertQueueExists(queue);
     const consumer = new Consumer<T>(
       queue,
       handler,
@@ -234,37 +226,22 @@ export class Broker {
   }
 
   /** Forgets message ids whose deduplication window is over (up to `limit`); returns how many. Housekeeping runs it. */
-  async purgeExpiredDeduplication(options: { limit?: number } = {}): Promise<number> {
-    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, 1_000_000);
-    const [row] = await this.open().db.run<{ n: number }>(this.sql.purgeExpiredDeduplication(options.limit ?? null));
-    return row.n;
+  purgeExpiredDeduplication(options: { limit?: number } = {}): Promise<number> {
+    return this.open().admin.purgeExpiredDeduplication(options);
   }
 
   // ---- inspection -----------------------------------------------------------------------------------------------
 
-  async queueStats(queue: string): Promise<QueueStats> {
-    assertQueueName(queue);
-    const [row] = await this.open().db.run<{ ready: number; delayed: number; leased: number; lease_expired: number }>(this.sql.queueStats(queue));
-    if (row.ready + row.delayed + row.leased + row.lease_expired === 0) await this.assertQueueExists(queue);
-    return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
+  queueStats(queue: string): Promise<QueueStats> {
+    return this.open().admin.queueStats(queue);
   }
-
   /** Every queue's message counts (ready, delayed, leased) and the age of its oldest waiting message, in seconds. */
-  async queueDepths(): Promise<{ queue: string; ready: number; delayed: number; leased: number; oldestAgeSeconds: number }[]> {
-    const rows = await untraced(() =>
-      this.open().db.run<{ queue: string; ready: number; delayed: number; leased: number; oldest_age_seconds: number }>(this.sql.queueDepths()),
-    );
-    return rows.map((r) => ({ queue: r.queue, ready: r.ready, delayed: r.delayed, leased: r.leased, oldestAgeSeconds: r.oldest_age_seconds }));
+  queueDepths(): Promise<QueueDepth[]> {
+    return this.open().admin.queueDepths();
   }
-
   /** Reads a queue's messages without claiming them, in delivery order, e.g. to inspect a dead-letter queue. */
-  async browse<T = unknown>(queue: string, options: { limit?: number } = {}): Promise<Delivery<T>[]> {
-    assertQueueName(queue);
-    const limit = options.limit ?? 100;
-    assertLimit('limit', limit, 1, 10_000);
-    const rows = await this.open().db.run<DeliveryRow>(this.sql.browse(queue, limit));
-    if (rows.length === 0) await this.assertQueueExists(queue);
-    return rows.map((row) => toDelivery<T>(row));
+  browse<T = unknown>(queue: string, options: { limit?: number } = {}): Promise<Delivery<T>[]> {
+    return this.open().admin.browse<T>(queue, options);
   }
 
   /**
@@ -272,56 +249,26 @@ export class Broker {
    * deleteExpiredQueues (housekeeping runs it). Reply queues of the Nest client use it, so a crashed client leaves
    * nothing behind.
    */
-  async renewQueue(name: string, ttlMs: number): Promise<void> {
-    assertQueueName(name);
-    assertLimit('ttlMs', ttlMs, 1_000, 7 * 24 * 60 * 60 * 1000);
-    const rows = await this.open().db.run(this.sql.renewQueue(name, ttlMs));
-    if (rows.length === 0) throw new QueueNotFoundError(name);
+  renewQueue(name: string, ttlMs: number): Promise<void> {
+    return this.open().admin.renewQueue(name, ttlMs);
   }
-
   /** Deletes the queues whose expiry passed (with their messages); returns their names. */
-  async deleteExpiredQueues(): Promise<string[]> {
-    const rows = await this.open().db.run<{ name: string }>(this.sql.deleteExpiredQueues());
-    return rows.map((r) => r.name);
+  deleteExpiredQueues(): Promise<string[]> {
+    return this.open().admin.deleteExpiredQueues();
   }
 
   // ---- dead-letter administration -----------------------------------------------------------------------------
 
   /**
    * Moves dead letters back, oldest first (SQS's DLQ redrive): each to the queue it died in, or all to `to`, with a
-   * fresh count of attempts and their death history kept. `ratePerSecond` paces the moves (in batches of up to 100);
-   * `limit` caps how many. Returns how many were moved.
+   * fresh count of attempts and their death history kept. Returns how many were moved.
    */
-  async redrive(deadLetterQueue: string, options: { to?: string; limit?: number; ratePerSecond?: number } = {}): Promise<number> {
-    this.open();
-    assertQueueName(deadLetterQueue);
-    if (options.to !== undefined) assertQueueName(options.to);
-    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
-    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
-    if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, 100_000);
-    await this.assertQueueExists(deadLetterQueue);
-    if (options.to !== undefined) await this.assertQueueExists(options.to);
-    const batch = Math.min(100, options.ratePerSecond ?? 100);
-    let moved = 0;
-    while (moved < limit) {
-      const started = Date.now();
-      const [row] = await this.db.run<{ moved: number }>(this.sql.redrive(deadLetterQueue, Math.min(batch, limit - moved), options.to ?? null));
-      moved += row.moved;
-      if (row.moved === 0) break;
-      if (options.ratePerSecond !== undefined) {
-        const due = (row.moved / options.ratePerSecond) * 1000 - (Date.now() - started);
-        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
-      }
-    }
-    return moved;
+  redrive(deadLetterQueue: string, options: RedriveOptions = {}): Promise<number> {
+    return this.open().admin.redrive(deadLetterQueue, options);
   }
-
   /** Deletes the messages of a queue that no consumer holds (e.g. a dead-letter queue); returns how many. */
-  async purge(queue: string): Promise<number> {
-    assertQueueName(queue);
-    const [row] = await this.open().db.run<{ n: number }>(this.sql.purge(queue));
-    if (row.n === 0) await this.assertQueueExists(queue);
-    return row.n;
+  purge(queue: string): Promise<number> {
+    return this.open().admin.purge(queue);
   }
 
   /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
@@ -361,11 +308,6 @@ export class Broker {
     await this.settler.idle();
     await this.listener.close();
     if (this.ownsPool) await this.pool.end();
-  }
-
-  /** Claim, purge, stats and browse call it only when they found nothing, so the common path pays no round trip. */
-  private async assertQueueExists(queue: string): Promise<void> {
-    if ((await this.db.run(this.sql.selectQueue(queue))).length === 0) throw new QueueNotFoundError(queue);
   }
 
   private open(): this {

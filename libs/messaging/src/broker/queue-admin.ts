@@ -1,0 +1,120 @@
+import { QueueNotFoundError } from '../errors.js';
+import type { BrokerStatements } from '../sql/broker-statements.js';
+import { untraced } from '../telemetry/messaging-spans.js';
+import { assertQueueName } from '../validation/names.js';
+import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
+import { toDelivery, type Delivery, type DeliveryRow } from './message.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+export interface QueueStats {
+  /** Visible now and not leased. */
+  ready: number;
+  /** Waiting for their delay or retry backoff. */
+  delayed: number;
+  /** Held by a consumer under a live lease. */
+  leased: number;
+  /** Lease ran out; claimable again. */
+  leaseExpired: number;
+}
+
+export interface QueueDepth {
+  queue: string;
+  ready: number;
+  delayed: number;
+  leased: number;
+  /** Age of the oldest waiting message, in seconds. */
+  oldestAgeSeconds: number;
+}
+
+export interface RedriveOptions {
+  /** Send every dead letter here instead of back to the queue it died in. */
+  to?: string;
+  /** Most dead letters to move. Default all. */
+  limit?: number;
+  /** Pace the moves (in batches of up to 100). Default as fast as the database goes. */
+  ratePerSecond?: number;
+}
+
+/** What the Broker offers an operator besides the message flow: inspection, queue expiry, redrive and purge. */
+export class QueueAdmin {
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly sql: BrokerStatements,
+  ) {}
+
+  /** Callers use it only when they found nothing, so the common path pays no round trip. */
+  async assertQueueExists(queue: string): Promise<void> {
+    if ((await this.db.run(this.sql.selectQueue(queue))).length === 0) throw new QueueNotFoundError(queue);
+  }
+
+  async queueStats(queue: string): Promise<QueueStats> {
+    assertQueueName(queue);
+    const [row] = await this.db.run<{ ready: number; delayed: number; leased: number; lease_expired: number }>(this.sql.queueStats(queue));
+    if (row.ready + row.delayed + row.leased + row.lease_expired === 0) await this.assertQueueExists(queue);
+    return { ready: row.ready, delayed: row.delayed, leased: row.leased, leaseExpired: row.lease_expired };
+  }
+
+  async queueDepths(): Promise<QueueDepth[]> {
+    const rows = await untraced(() =>
+      this.db.run<{ queue: string; ready: number; delayed: number; leased: number; oldest_age_seconds: number }>(this.sql.queueDepths()),
+    );
+    return rows.map((r) => ({ queue: r.queue, ready: r.ready, delayed: r.delayed, leased: r.leased, oldestAgeSeconds: r.oldest_age_seconds }));
+  }
+
+  async browse<T>(queue: string, options: { limit?: number }): Promise<Delivery<T>[]> {
+    assertQueueName(queue);
+    const limit = options.limit ?? 100;
+    assertLimit('limit', limit, 1, 10_000);
+    const rows = await this.db.run<DeliveryRow>(this.sql.browse(queue, limit));
+    if (rows.length === 0) await this.assertQueueExists(queue);
+    return rows.map((row) => toDelivery<T>(row));
+  }
+
+  async renewQueue(name: string, ttlMs: number): Promise<void> {
+    assertQueueName(name);
+    assertLimit('ttlMs', ttlMs, 1_000, 7 * 24 * 60 * 60 * 1000);
+    const rows = await this.db.run(this.sql.renewQueue(name, ttlMs));
+    if (rows.length === 0) throw new QueueNotFoundError(name);
+  }
+
+  async deleteExpiredQueues(): Promise<string[]> {
+    const rows = await this.db.run<{ name: string }>(this.sql.deleteExpiredQueues());
+    return rows.map((r) => r.name);
+  }
+
+  async purgeExpiredDeduplication(options: { limit?: number }): Promise<number> {
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, 1_000_000);
+    const [row] = await this.db.run<{ n: number }>(this.sql.purgeExpiredDeduplication(options.limit ?? null));
+    return row.n;
+  }
+
+  async redrive(deadLetterQueue: string, options: RedriveOptions): Promise<number> {
+    assertQueueName(deadLetterQueue);
+    if (options.to !== undefined) assertQueueName(options.to);
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
+    if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, 100_000);
+    await this.assertQueueExists(deadLetterQueue);
+    if (options.to !== undefined) await this.assertQueueExists(options.to);
+    const batch = Math.min(100, options.ratePerSecond ?? 100);
+    let moved = 0;
+    while (moved < limit) {
+      const started = Date.now();
+      const [row] = await this.db.run<{ moved: number }>(this.sql.redrive(deadLetterQueue, Math.min(batch, limit - moved), options.to ?? null));
+      moved += row.moved;
+      if (row.moved === 0) break;
+      if (options.ratePerSecond !== undefined) {
+        const due = (row.moved / options.ratePerSecond) * 1000 - (Date.now() - started);
+        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+      }
+    }
+    return moved;
+  }
+
+  async purge(queue: string): Promise<number> {
+    assertQueueName(queue);
+    const [row] = await this.db.run<{ n: number }>(this.sql.purge(queue));
+    if (row.n === 0) await this.assertQueueExists(queue);
+    return row.n;
+  }
+}
