@@ -1,4 +1,4 @@
-import { errorText } from './settler.js';
+import { errorSummary } from './error-text.js';
 import type { BrokerLogger } from './logger.js';
 import { WakeSignal } from './wake-signal.js';
 import { untraced } from '../telemetry/messaging-spans.js';
@@ -96,7 +96,7 @@ export class BackgroundLoop {
     this.failures++;
     if (this.failures === 1) {
       this.failingSince = Date.now();
-      this.options.logger.error(`${this.options.name} failed: ${error instanceof Error ? error.message : errorText(error)}; retrying with backoff (logged again on recovery)`);
+      this.options.logger.error(`${this.options.name} failed: ${errorSummary(error)}; retrying with backoff (logged again on recovery)`);
     }
     this.options.logger.debug?.(`${this.options.name} failed (${this.failures} in a row)`, error);
   }

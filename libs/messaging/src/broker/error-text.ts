@@ -6,6 +6,12 @@ export function isError(value: unknown): value is Error {
   return value instanceof Error || types.isNativeError(value);
 }
 
+/** One line for an error in a log: its name and message (any other value as JSON), without the stack. */
+export function errorSummary(error: unknown): string {
+  if (isError(error)) return `${error.name}: ${error.message}`.split('\n')[0];
+  return (errorText(error) ?? String(error)).split('\n')[0];
+}
+
 /** Stack frames kept in an error's text. */
 const MAX_FRAMES = 10;
 /** A file location in a stack frame: `(path:line:col)` or `at path:line:col`. */

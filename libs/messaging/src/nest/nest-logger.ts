@@ -1,12 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { BrokerLogger } from '../broker/logger.js';
-import { errorText } from '../broker/settler.js';
+import { errorSummary, errorText } from '../broker/error-text.js';
 
-/** One line for what came with a message: an error's message (its stack is debug detail), anything else as JSON. */
-function summary(detail: unknown): string {
-  if (detail instanceof Error) return `${detail.name}: ${detail.message}`;
-  return (errorText(detail) ?? String(detail)).split('\n')[0];
-}
 
 const line = (message: string, details: unknown[], describe: (detail: unknown) => string) =>
   details.length === 0 ? message : `${message}: ${details.map(describe).join('; ')}`;
@@ -20,9 +15,9 @@ const line = (message: string, details: unknown[], describe: (detail: unknown) =
 export function nestBrokerLogger(context = 'messaging'): BrokerLogger {
   const logger = new Logger(context);
   return {
-    log: (message, ...details) => logger.log(line(message, details, summary)),
-    warn: (message, ...details) => logger.warn(line(message, details, summary)),
-    error: (message, ...details) => logger.error(line(message, details, summary)),
+    log: (message, ...details) => logger.log(line(message, details, errorSummary)),
+    warn: (message, ...details) => logger.warn(line(message, details, errorSummary)),
+    error: (message, ...details) => logger.error(line(message, details, errorSummary)),
     debug: (message, ...details) => logger.debug(line(message, details, (d) => errorText(d) ?? String(d))),
   };
 }

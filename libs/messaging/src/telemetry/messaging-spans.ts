@@ -1,5 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
+import { isError } from '../broker/error-text.js';
 import type { Delivery, OutgoingMessage } from '../broker/message.js';
 import {
   ATTR_ERROR_TYPE,
@@ -24,9 +25,9 @@ import {
 const tracer = () => trace.getTracer('pg-messaging');
 
 function recordFailure(span: Span, error: unknown): void {
-  span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-  span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.name : '_OTHER');
+  span.recordException(isError(error) ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: isError(error) ? error.message : String(error) });
+  span.setAttribute(ATTR_ERROR_TYPE, isError(error) ? error.name : '_OTHER');
 }
 
 /** The destination shown for a batch: its routing key when all messages share one. */
