@@ -6,6 +6,7 @@ export default {
   moduleNameMapper: {
     '^@app/messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^@app/messaging/testing$': '<rootDir>/libs/messaging/testing/index.ts',
+    '^@app/messaging/testing/faults$': '<rootDir>/libs/messaging/testing/faults/index.ts',
     '^@app/messaging/telemetry$': '<rootDir>/libs/messaging/src/telemetry/start-telemetry.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -8,6 +8,7 @@ const root = new URL('../', import.meta.url);
 const aliases = {
   '@app/messaging': new URL('libs/messaging/src/index.ts', root).href,
   '@app/messaging/testing': new URL('libs/messaging/testing/index.ts', root).href,
+  '@app/messaging/testing/faults': new URL('libs/messaging/testing/faults/index.ts', root).href,
   '@app/messaging/telemetry': new URL('libs/messaging/src/telemetry/start-telemetry.ts', root).href,
 };
 const swcOptions = JSON.parse(readFileSync(new URL('.swcrc', root), 'utf8'));

@@ -1,0 +1,4 @@
+// The fault-injection harness (reliability.md §5.1): fixtures that break things on purpose, and checkers that count
+// what was lost or doubled. Tests live in test/faults/.
+export { faultProfile, recordFaultReport, sized, type FaultFigures, type FaultProfile, type FaultReport } from './figures.js';
+export type { HistoryEvent, OpName, OpOutcome } from './history.js';
