@@ -53,4 +53,6 @@ export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthO
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
+export { OPS_LISTENER_OPTIONS, OPS_PATHS, OpsListener, OpsListenerGuard, type OpsListenerOptions } from './ops/ops-listener.js';
+export { OpsModule } from './ops/ops.module.js';
 export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';
