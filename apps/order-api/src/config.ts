@@ -1,4 +1,4 @@
-import { InvalidArgumentError, readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
 import { ORDER_API_AUTH_ENVIRONMENT, readOrderApiAuthConfig, type OrderApiAuthConfig } from './auth/auth-config.js';
 
 /** What the order API reads from its environment (the names docker-compose.yml and the launcher set). */
@@ -23,13 +23,6 @@ export interface OrderApiConfig {
 export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', ...ORDER_API_AUTH_ENVIRONMENT] as const;
 
 export const DEFAULT_OPS_PORT = 3020;
-
-/** A port variable, checked. */
-export function portFromEnvironment(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
-  const port = Number(env[name] ?? fallback);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`${name} must be a port number, got ${env[name]}`, {});
-  return port;
-}
 
 export function readOrderApiConfig(env: NodeJS.ProcessEnv = process.env): OrderApiConfig {
   const required = (name: string) => requireEnvironment(name, env);

@@ -1,10 +1,10 @@
-import { Controller, Get, Inject, Optional, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import { Broker } from '../broker/broker.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
-import { OpsListenerGuard } from './ops-listener.js';
+import { OpsEndpoint } from './ops-listener.js';
 
 /** What a readiness check may take before it counts as down, in ms (a frozen database must not hang the probe). */
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -25,7 +25,7 @@ export interface HealthOptions {
  * listen. Needs MessagingModule (it brings TerminusModule). With OpsModule, only on the ops port.
  */
 @Controller('health')
-@UseGuards(OpsListenerGuard)
+@OpsEndpoint()
 export class HealthController {
   private readonly timeoutMs: number;
 

@@ -1,7 +1,7 @@
-import { Controller, Get, Header, Inject, Optional, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { Gauge, register, type Registry } from 'prom-client';
 import { Broker } from '../broker/broker.js';
-import { OpsListenerGuard } from './ops-listener.js';
+import { OpsEndpoint } from './ops-listener.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
 export const METRICS_OPTIONS = Symbol('METRICS_OPTIONS');
@@ -39,7 +39,7 @@ function queueGauges(registry: Registry): { messages: Gauge<'queue' | 'state'>; 
  * controller for the defaults. With OpsModule, only on the ops port.
  */
 @Controller('metrics')
-@UseGuards(OpsListenerGuard)
+@OpsEndpoint()
 export class MetricsController {
   private readonly registry: Registry;
   private readonly brokerMetrics: boolean;

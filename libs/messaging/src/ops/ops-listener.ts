@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Inject, Injectable, NotFoundException, Optional, type CanActivate, type ExecutionContext, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Inject, Injectable, NotFoundException, SetMetadata, type CanActivate, type ExecutionContext, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { assertIntegerInRange } from '../validation/numbers.js';
 
 /** Injection token of the ops listener's options (OpsModule.forRoot provides them). */
@@ -17,17 +17,20 @@ export interface OpsListenerOptions {
 /** The paths of the ops endpoints: HealthController's and MetricsController's. */
 export const OPS_PATHS = /^\/(health|metrics)(?:[/?]|$)/;
 
+const OPS_ENDPOINT = Symbol('opsEndpoint');
+
+/** Marks a controller as an ops endpoint (HealthController and MetricsController are): served on the ops port only. */
+export const OpsEndpoint = (): ClassDecorator => SetMetadata(OPS_ENDPOINT, true);
+
 /** Marks a request that came in through the ops listener. */
 const VIA_OPS_LISTENER = Symbol('viaOpsListener');
 
 type MarkedRequest = IncomingMessage & { [VIA_OPS_LISTENER]?: true };
 
-const notFound = (request: IncomingMessage) => ({ message: `Cannot ${request.method} ${(request.url ?? '/').split('?')[0]}`, error: 'Not Found', statusCode: 404 });
-
 /**
  * A second HTTP listener, on its own port, that serves the app's ops endpoints (`/health*`, `/metrics`) and nothing
- * else; with it, the app's main port answers those paths 404 (OpsListenerGuard). Kubernetes probes and Prometheus
- * scrape a port that is not published with the API, as Spring Boot's management port and the Prometheus exporters'
+ * else; with it, the app's main port answers those paths 404 (OpsListenerGuard, which OpsModule registers for
+ * every route). Kubernetes probes and Prometheus scrape a port that is not published with the API, as Spring Boot's management port and the Prometheus exporters'
  * ports are. It serves the same Express instance as the main port (one app, one set of routes); it starts with the
  * app (`init` or `listen`) and stops with it.
  */
@@ -60,10 +63,6 @@ export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdow
     const app = this.adapterHost.httpAdapter.getInstance() as RequestListener;
     const main = this.adapterHost.httpAdapter.getHttpServer() as Server | undefined;
     const server = createServer((request: MarkedRequest, response: ServerResponse) => {
-      if (!OPS_PATHS.test(request.url ?? '')) {
-        response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(notFound(request)));
-        return;
-      }
       request[VIA_OPS_LISTENER] = true;
       app(request, response);
     });
@@ -93,18 +92,19 @@ export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 /**
- * On HealthController and MetricsController: when the app has an ops listener (OpsModule), they answer only
- * through it, and 404 on the main port as an unknown path does (so the public API does not even show they exist).
- * Without OpsModule they answer on the main port, as before.
+ * With OpsModule (it registers this guard for every route): the ops endpoints (@OpsEndpoint) answer only through
+ * the ops listener, and every other route only through the main port; the wrong port answers 404, as an unknown
+ * path does, so the public API does not even show that health and metrics exist. Message handlers pass.
  */
 @Injectable()
 export class OpsListenerGuard implements CanActivate {
-  constructor(@Optional() @Inject(OPS_LISTENER_OPTIONS) private readonly options: OpsListenerOptions | null) {}
+  constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.options) return true;
-    const request = context.switchToHttp().getRequest<MarkedRequest>();
-    if (request[VIA_OPS_LISTENER]) return true;
-    throw new NotFoundException(notFound(request).message);
+    if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<MarkedRequest & { path?: string }>();
+    const opsEndpoint = this.reflector.get<boolean | undefined>(OPS_ENDPOINT, context.getClass()) === true;
+    if (opsEndpoint === (request[VIA_OPS_LISTENER] === true)) return true;
+    throw new NotFoundException(`Cannot ${request.method} ${request.path ?? (request.url ?? '/').split('?')[0]}`);
   }
 }

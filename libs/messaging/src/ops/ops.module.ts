@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { OPS_LISTENER_OPTIONS, OpsListener, type OpsListenerOptions } from './ops-listener.js';
+import { APP_GUARD } from '@nestjs/core';
+import { OPS_LISTENER_OPTIONS, OpsListener, OpsListenerGuard, type OpsListenerOptions } from './ops-listener.js';
 
 /**
  * Health and metrics on a port of their own: `OpsModule.forRoot({ port: 9464, host })` in the app module starts the
- * ops listener with the app, and HealthController and MetricsController then answer only there (404 on the main
- * port). An app with no API of its own (a worker) needs no main port at all: `app.init()` instead of `listen`.
+ * ops listener with the app; HealthController and MetricsController (and any @OpsEndpoint() controller) then answer
+ * only there, and the other routes only on the main port (404 on the wrong one). An app with no API of its own (a worker) needs no main port at all: `app.init()` instead of `listen`.
  * `app.get(OpsListener).url` tells where it listens.
  */
 @Module({})
@@ -13,7 +14,7 @@ export class OpsModule {
     return {
       module: OpsModule,
       global: true,
-      providers: [{ provide: OPS_LISTENER_OPTIONS, useValue: options }, OpsListener],
+      providers: [{ provide: OPS_LISTENER_OPTIONS, useValue: options }, OpsListener, { provide: APP_GUARD, useClass: OpsListenerGuard }],
       exports: [OPS_LISTENER_OPTIONS, OpsListener],
     };
   }
