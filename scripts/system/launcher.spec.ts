@@ -49,6 +49,13 @@ describe('npm start, when something is in the way', () => {
     }
   });
 
+  it('an order API token key too short to be safe: one line, exit 1, before anything starts', async () => {
+    const launcher = new TsProcess(START, { ...(await appPorts()), ORDER_API_JWT_SECRET: 'short', DATABASE_URL: '' });
+    expect((await launcher.exited).code).toBe(1);
+    expect(errorLines(launcher)).toEqual(['ORDER_API_JWT_SECRET must be at least 32 characters (got 5): unset it to use the key npm start makes, or give a longer one']);
+    expect(text(launcher)).toEqual([]);
+  });
+
   it('a port variable that is not a port: one line, exit 1', async () => {
     const launcher = new TsProcess(START, { PORT_BASE: '30oo', DATABASE_URL: '' });
     expect((await launcher.exited).code).toBe(1);

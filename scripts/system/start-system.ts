@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { ChildService, waitUntilHealthy } from './child-service.js';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
+import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, type SystemDatabases } from './databases.js';
 import { developmentAuth } from './dev-secrets.js';
@@ -100,6 +100,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     return service;
   };
   try {
+    // The order API's token key first: a bad one is refused before anything starts.
+    let orderApiAuth: RunningSystem['orderApiAuth'];
+    try {
+      orderApiAuth = developmentAuth(options.orderApiJwtSecret ? { ...process.env, ORDER_API_JWT_SECRET: options.orderApiJwtSecret } : process.env);
+    } catch (error) {
+      throw new LauncherError(`${(error as Error).message}: unset it to use the key npm start makes, or give a longer one`);
+    }
     let serverUrl = options.databaseUrl;
     let embedded: { dataDir: string } | undefined;
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
@@ -135,7 +142,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
 
     // Health and metrics on ports of their own, reachable from this machine only.
     const common = { BROKER_DATABASE_URL: databases.broker, NODE_ENV: process.env.NODE_ENV ?? 'development', OPS_HOST: '127.0.0.1', ...options.env };
-    const orderApiAuth = developmentAuth(options.orderApiJwtSecret ? { ...process.env, ORDER_API_JWT_SECRET: options.orderApiJwtSecret } : process.env);
     const payment = supervise(apps, 'payment-worker', entry('payment-worker'), {
       ...common,
       OTEL_SERVICE_NAME: 'payment-worker',

@@ -30,9 +30,9 @@ type MarkedRequest = IncomingMessage & { [VIA_OPS_LISTENER]?: true };
 /**
  * A second HTTP listener, on its own port, that serves the app's ops endpoints (`/health*`, `/metrics`) and nothing
  * else; with it, the app's main port answers those paths 404 (OpsListenerGuard, which OpsModule registers for
- * every route). Kubernetes probes and Prometheus scrape a port that is not published with the API, as Spring Boot's management port and the Prometheus exporters'
- * ports are. It serves the same Express instance as the main port (one app, one set of routes); it starts with the
- * app (`init` or `listen`) and stops with it.
+ * every route). Kubernetes probes and Prometheus scrape a port that is not published with the API, as Spring
+ * Boot's management port and the Prometheus exporters' ports are. It serves the same Express instance as the main
+ * port (one app, one set of routes); it starts with the app (`init` or `listen`) and stops with it.
  */
 @Injectable()
 export class OpsListener implements OnApplicationBootstrap, OnApplicationShutdown {
