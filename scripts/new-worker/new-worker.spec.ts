@@ -20,7 +20,7 @@ const APP = `${NAME}-worker`;
  */
 function scratchWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgm-new-worker-'));
-  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml', 'Dockerfile']) {
+  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml', 'Dockerfile', '.gitignore']) {
     cpSync(join(repo, file), join(dir, file));
   }
   cpSync(join(repo, 'scripts'), join(dir, 'scripts'), { recursive: true });
@@ -68,7 +68,7 @@ describe('npm run new:worker', () => {
     // The next port after every one in use (3003 in a repository with no worker of its own).
     const others = Object.values(compose.services as Record<string, { environment?: { PORT?: string } }>).map((svc) => Number(svc.environment?.PORT ?? 0));
     expect(port).toBe(Math.max(3002, ...others.filter((p) => p >= 3000 && p < 4000 && p !== port)) + 1);
-    expect(compose.services[APP]).toMatchObject({ build: { args: { APP } }, environment: { PORT: String(port) }, restart: 'unless-stopped' });
+    expect(compose.services[APP]).toMatchObject({ build: { args: { APP } }, environment: { OPS_PORT: String(port) }, restart: 'unless-stopped' });
     expect(compose.services[APP].depends_on.postgres).toEqual({ condition: 'service_healthy' });
     // Edited as a document: everything that was there is still there, byte for byte, comments included.
     const after = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');

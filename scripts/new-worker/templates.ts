@@ -13,20 +13,26 @@ import { startTelemetry } from '@app/messaging/telemetry';
 
 startTelemetry('${app}');
 `,
-    [`apps/${app}/src/config.ts`]: `import { requireEnvironment } from '@app/messaging';
+    [`apps/${app}/src/config.ts`]: `import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
 
 /** What ${app} reads from its environment (each may also come from a file: NAME_FILE). */
 export interface ${Name}WorkerConfig {
-  /** HTTP port of the health endpoint. PORT, default ${port}. */
-  port: number;
+  /** Port of health and metrics (a worker serves nothing else over HTTP). OPS_PORT, default ${port}. */
+  opsPort: number;
+  /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (npm start sets 127.0.0.1). */
+  opsHost?: string;
   /** The broker's database. BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
 }
 
-export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['PORT', 'BROKER_DATABASE_URL'] as const;
+export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'BROKER_DATABASE_URL'] as const;
 
 export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): ${Name}WorkerConfig {
-  return { port: Number(env.PORT ?? ${port}), brokerDatabaseUrl: requireEnvironment('BROKER_DATABASE_URL', env) };
+  return {
+    opsPort: portFromEnvironment('OPS_PORT', ${port}, env),
+    opsHost: readEnvironment('OPS_HOST', env),
+    brokerDatabaseUrl: requireEnvironment('BROKER_DATABASE_URL', env),
+  };
 }
 `,
     [`apps/${app}/src/${name}.handler.ts`]: `import { Controller, Logger } from '@nestjs/common';
@@ -52,7 +58,7 @@ export class ${Name}Handler {
 }
 `,
     [`apps/${app}/src/${app}.module.ts`]: `import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsController, OpsModule, structuredLoggerModule } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}Handler } from './${name}.handler.js';
 
@@ -61,7 +67,12 @@ export class ${Name}WorkerModule {
   static register(config: ${Name}WorkerConfig): DynamicModule {
     return {
       module: ${Name}WorkerModule,
-      imports: [structuredLoggerModule('${app}'), MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
+      imports: [
+        structuredLoggerModule('${app}'),
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' }),
+        // Health and metrics on the ops port (OPS_PORT), the only port a worker has.
+        OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
+      ],
       controllers: [${Name}Handler, HealthController, MetricsController],
     };
   }
@@ -86,13 +97,15 @@ export async function create${Name}Worker(config: ${Name}WorkerConfig, options: 
 `,
     [`apps/${app}/src/main.ts`]: `import './tracing.js';
 import { Logger } from '@nestjs/common';
+import { OpsListener } from '@app/messaging';
 import { create${Name}Worker } from './app.js';
 import { read${Name}WorkerConfig } from './config.js';
 
 const config = read${Name}WorkerConfig();
 const app = await create${Name}Worker(config);
-await app.listen(config.port, '0.0.0.0');
-new Logger('${Name}Worker').log(\`${app} running; health on http://localhost:\${config.port}/health\`);
+// No API of its own: only the ops listener (health, metrics), which starts with the app.
+await app.init();
+new Logger('${Name}Worker').log(\`${app} running; health on \${app.get(OpsListener).url}/health\`);
 `,
     [`apps/${app}/test/${app}.spec.ts`]: `import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';
@@ -107,7 +120,7 @@ describe('${app}', () => {
 
   beforeAll(async () => {
     brokerDb = await createTestDatabase('${name.replace(/-/g, '_')}_broker');
-    app = await create${Name}Worker({ port: 0, brokerDatabaseUrl: brokerDb.url }, { logger: false });
+    app = await create${Name}Worker({ opsPort: 0, opsHost: '127.0.0.1', brokerDatabaseUrl: brokerDb.url }, { logger: false });
     await app.init();
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
   });
@@ -140,7 +153,7 @@ export function composeService({ app, port }: WorkerNames) {
   return {
     build: { context: '.', dockerfile: 'Dockerfile', args: { APP: app } },
     environment: {
-      PORT: String(port),
+      OPS_PORT: String(port),
       BROKER_DATABASE_URL_FILE: '/run/secrets/broker_database_url',
       OTEL_SERVICE_NAME: app,
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',

@@ -1,3 +1,4 @@
+import { signCustomerToken } from '../../apps/order-api/src/auth/customer-token.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { redactedUrl } from './server-check.js';
 import type { RunningSystem } from './start-system.js';
@@ -13,11 +14,14 @@ export function banner(system: RunningSystem): string {
   const demo = system.orderApiUrl === `http://127.0.0.1:${DEFAULT_PORTS.orderApi}` ? 'npm run demo' : `ORDER_API_URL=${system.orderApiUrl} npm run demo`;
   return `
 The order system is running:
-${row('order API', system.orderApiUrl, 'POST /orders, GET /orders/:id, GET /orders?customerId=')}
+${row('order API', system.orderApiUrl, 'POST /orders, GET /orders/:id, GET /orders; a bearer token each')}
+${row('order-api ops', `${system.orderApiOpsUrl}/health`, 'health and /metrics, this machine only')}
 ${workers.join('\n')}
 ${row('payment provider', system.paymentProviderUrl, 'simulator: a customerId starting with decline- is declined')}
 ${row('mail', system.smtpUrl, 'the catcher prints every mail here')}
 ${server}
+A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):
+  ${signCustomerToken(system.orderApiAuth, 'cust-1')}
 A worker of your own (npm run new:worker) needs:
   BROKER_DATABASE_URL=${system.server.embedded ? system.databases.broker : redactedUrl(system.databases.broker)}
 Try: ${demo}      Stop: Ctrl-C

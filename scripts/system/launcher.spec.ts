@@ -20,7 +20,7 @@ function fail(launcher: TsProcess, what: string): never {
 }
 
 async function appPorts(): Promise<Record<string, string>> {
-  const names = ['PORT_ORDER_API', 'PORT_PAYMENT_WORKER', 'PORT_NOTIFICATION_WORKER', 'PORT_PAYMENT_PROVIDER', 'PORT_SMTP'];
+  const names = ['PORT_ORDER_API', 'PORT_ORDER_API_OPS', 'PORT_PAYMENT_WORKER', 'PORT_NOTIFICATION_WORKER', 'PORT_PAYMENT_PROVIDER', 'PORT_SMTP'];
   return Object.fromEntries(await Promise.all(names.map(async (name) => [name, String(await freePort())])));
 }
 
@@ -49,6 +49,13 @@ describe('npm start, when something is in the way', () => {
     }
   });
 
+  it('an order API token key too short to be safe: one line, exit 1, before anything starts', async () => {
+    const launcher = new TsProcess(START, { ...(await appPorts()), ORDER_API_JWT_SECRET: 'short', DATABASE_URL: '' });
+    expect((await launcher.exited).code).toBe(1);
+    expect(errorLines(launcher)).toEqual(['ORDER_API_JWT_SECRET must be at least 32 characters (got 5): unset it to use the key npm start makes, or give a longer one']);
+    expect(text(launcher)).toEqual([]);
+  });
+
   it('a port variable that is not a port: one line, exit 1', async () => {
     const launcher = new TsProcess(START, { PORT_BASE: '30oo', DATABASE_URL: '' });
     expect((await launcher.exited).code).toBe(1);
@@ -62,6 +69,8 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
   let ports: Record<string, string>;
   let launcher: TsProcess;
   const health = (port: string) => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+  /** The token the banner prints, for customer cust-1. */
+  let token: string;
   const postmasterPid = () => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 
   beforeAll(async () => {
@@ -86,23 +95,31 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
   it('prints every address from the port variables, the PostgreSQL and BROKER_DATABASE_URL; the scaffolded worker runs', async () => {
     const banner = text(launcher).slice(text(launcher).findIndex((line) => line === 'The order system is running:'));
     const pgUrl = `postgres://postgres:postgres@127.0.0.1:${ports.PORT_POSTGRES}`;
-    expect(banner.slice(0, 12)).toEqual([
+    token = banner[10]?.trim();
+    expect(banner.slice(0, 15)).toEqual([
       'The order system is running:',
-      `  order API            http://127.0.0.1:${ports.PORT_ORDER_API}   (POST /orders, GET /orders/:id, GET /orders?customerId=)`,
+      `  order API            http://127.0.0.1:${ports.PORT_ORDER_API}   (POST /orders, GET /orders/:id, GET /orders; a bearer token each)`,
+      `  order-api ops        http://127.0.0.1:${ports.PORT_ORDER_API_OPS}/health   (health and /metrics, this machine only)`,
       `  payment-worker       http://127.0.0.1:${ports.PORT_PAYMENT_WORKER}/health   (health)`,
       `  notification-worker  http://127.0.0.1:${ports.PORT_NOTIFICATION_WORKER}/health   (health)`,
       `  launcher-check-worker http://127.0.0.1:${ports.PORT_LAUNCHER_CHECK_WORKER}/health   (health)`,
       `  payment provider     http://127.0.0.1:${ports.PORT_PAYMENT_PROVIDER}   (simulator: a customerId starting with decline- is declined)`,
       `  mail                 smtp://127.0.0.1:${ports.PORT_SMTP}   (the catcher prints every mail here)`,
       `  PostgreSQL           ${pgUrl}/postgres   (embedded, data in ${dataDir})`,
+      'A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):',
+      expect.stringMatching(/^ {2}[\w-]+\.[\w-]+\.[\w-]+$/),
       'A worker of your own (npm run new:worker) needs:',
       `  BROKER_DATABASE_URL=${pgUrl}/broker`,
       `Try: ORDER_API_URL=http://127.0.0.1:${ports.PORT_ORDER_API} npm run demo      Stop: Ctrl-C`,
       '',
     ]);
-    for (const port of [ports.PORT_ORDER_API, ports.PORT_PAYMENT_WORKER, ports.PORT_NOTIFICATION_WORKER, ports.PORT_LAUNCHER_CHECK_WORKER, ports.PORT_PAYMENT_PROVIDER]) {
+    for (const port of [ports.PORT_ORDER_API_OPS, ports.PORT_PAYMENT_WORKER, ports.PORT_NOTIFICATION_WORKER, ports.PORT_LAUNCHER_CHECK_WORKER, ports.PORT_PAYMENT_PROVIDER]) {
       expect(await health(port)).toBe(true);
     }
+    // Health is not on the API's port, and the API answers the banner's token (an empty list for a new customer).
+    expect((await fetch(`http://127.0.0.1:${ports.PORT_ORDER_API}/health`)).status).toBe(404);
+    const mine = await fetch(`http://127.0.0.1:${ports.PORT_ORDER_API}/orders`, { headers: { authorization: `Bearer ${token}` } });
+    expect([mine.status, await mine.json()]).toEqual([200, { items: [], nextCursor: null }]);
     const broker = new pg.Client({ connectionString: `${pgUrl}/broker` });
     await broker.connect();
     const { rows } = await broker.query<{ name: string }>(`SELECT name FROM messaging.queues WHERE name LIKE 'launcher-check.%' ORDER BY name`);
@@ -141,14 +158,15 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
       async () => {
         const response = await fetch(`${api}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customerId: 'cust-after-restart', email: 'ada@example.com', currency: 'EUR', items: [{ sku: 'beans', quantity: 1, unitPrice: '9.50' }] }),
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ email: 'ada@example.com', currency: 'EUR', items: [{ sku: 'beans', quantity: 1, unitPrice: '9.50' }] }),
         }).catch(() => undefined);
         return response?.status === 201 ? ((await response.json()) as { id: string }) : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500, what: 'an order accepted after the restart' },
     );
-    await waitFor(async () => ((await (await fetch(`${api}/orders/${order.id}`)).json()) as { status: string }).status === 'paid', { timeoutMs: 60_000, what: 'the order paid' });
+    const statusOf = async () => ((await (await fetch(`${api}/orders/${order.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+    await waitFor(async () => (await statusOf()) === 'paid', { timeoutMs: 60_000, what: 'the order paid' });
     expect(launcher.child.exitCode).toBeNull();
   }, 150_000);
 
@@ -156,7 +174,7 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
     launcher.kill('SIGINT');
     expect(await launcher.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
-    expect(await health(ports.PORT_ORDER_API)).toBe(false);
+    expect(await health(ports.PORT_ORDER_API_OPS)).toBe(false);
     const { PORT_POSTGRES: _chosen, ...withoutPostgresPort } = ports;
     const next = new TsProcess(START, { ...withoutPostgresPort, DATABASE_URL: '', DATA_DIR: dataDir, WORKERS_FILE: join(scratch, 'none.json') });
     await printed(next, new RegExp(`^Starting the embedded PostgreSQL on port ${ports.PORT_POSTGRES} \\(data in `), 'the PostgreSQL line');

@@ -4,23 +4,26 @@ import { portOwner } from './port-owner.js';
 
 export interface SystemPorts {
   orderApi: number;
+  /** order-api's health and metrics (its OPS_PORT); the workers' ports are their ops ports. */
+  orderApiOps: number;
   paymentWorker: number;
   notificationWorker: number;
   paymentProvider: number;
   smtp: number;
 }
 
-export const DEFAULT_PORTS: SystemPorts = { orderApi: 3000, paymentWorker: 3001, notificationWorker: 3002, paymentProvider: 4010, smtp: 1025 };
+export const DEFAULT_PORTS: SystemPorts = { orderApi: 3000, orderApiOps: 3020, paymentWorker: 3001, notificationWorker: 3002, paymentProvider: 4010, smtp: 1025 };
 
 /** The variable that sets each port. With PORT_BASE=B instead: B + the offset below. */
 export const PORT_VARIABLES: Record<keyof SystemPorts, string> = {
   orderApi: 'PORT_ORDER_API',
+  orderApiOps: 'PORT_ORDER_API_OPS',
   paymentWorker: 'PORT_PAYMENT_WORKER',
   notificationWorker: 'PORT_NOTIFICATION_WORKER',
   paymentProvider: 'PORT_PAYMENT_PROVIDER',
   smtp: 'PORT_SMTP',
 };
-const BASE_OFFSETS: Record<keyof SystemPorts, number> = { orderApi: 0, paymentWorker: 1, notificationWorker: 2, paymentProvider: 10, smtp: 25 };
+const BASE_OFFSETS: Record<keyof SystemPorts, number> = { orderApi: 0, orderApiOps: 20, paymentWorker: 1, notificationWorker: 2, paymentProvider: 10, smtp: 25 };
 
 /** PORT_SHIPPING_WORKER for shipping-worker. With PORT_BASE=B a registered worker listens on B + (its port - 3000). */
 export const workerPortVariable = (app: string) => `PORT_${app.toUpperCase().replace(/-/g, '_')}`;

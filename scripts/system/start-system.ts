@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, type SystemDatabases } from './databases.js';
+import { developmentAuth } from './dev-secrets.js';
 import { LauncherError } from './launcher-error.js';
 import { choosePostgresPort, rememberPostgresPort } from './postgres-port.js';
 import { assertPortsFree, DEFAULT_PORTS, PORT_VARIABLES, workerPortVariable, type SystemPorts } from './ports.js';
@@ -33,6 +35,8 @@ export interface SystemOptions {
   smtpUrl?: string;
   /** Slack-compatible webhook for dead-letter alerts. */
   alertWebhookUrl?: string;
+  /** The order API's token key. Default: ORDER_API_JWT_SECRET(_FILE) if set, else .data/secrets/order-api-jwt-secret, made at the first start. */
+  orderApiJwtSecret?: string;
   /** Extra environment for the apps (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
   /** Where the interleaved logs go. Default stdout. */
@@ -41,9 +45,13 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   orderApiUrl: string;
+  /** order-api's health and metrics (on 127.0.0.1 only). */
+  orderApiOpsUrl: string;
+  /** How the order API checks tokens: sign a customer's with signCustomerToken(orderApiAuth, customerId). */
+  orderApiAuth: OrderApiAuthConfig & { secretFile?: string };
   paymentProviderUrl: string;
   smtpUrl: string;
-  /** Health endpoint of each worker (payment-worker, notification-worker and the registered ones). */
+  /** Health endpoint of each worker (payment-worker, notification-worker and the registered ones), on its ops port. */
   workerHealthUrls: Record<string, string>;
   /** The PostgreSQL server, and for the embedded one its data folder. */
   server: { url: string; embedded?: { dataDir: string } };
@@ -92,6 +100,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     return service;
   };
   try {
+    // The order API's token key first: a bad one is refused before anything starts.
+    let orderApiAuth: RunningSystem['orderApiAuth'];
+    try {
+      orderApiAuth = developmentAuth(options.orderApiJwtSecret ? { ...process.env, ORDER_API_JWT_SECRET: options.orderApiJwtSecret } : process.env);
+    } catch (error) {
+      throw new LauncherError(`${(error as Error).message}: unset it to use the key npm start makes, or give a longer one`);
+    }
     let serverUrl = options.databaseUrl;
     let embedded: { dataDir: string } | undefined;
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
@@ -125,18 +140,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     }
     await waitUntilHealthy(provider.service, `${paymentProviderUrl}/health`);
 
-    const common = { BROKER_DATABASE_URL: databases.broker, NODE_ENV: process.env.NODE_ENV ?? 'development', ...options.env };
+    // Health and metrics on ports of their own, reachable from this machine only.
+    const common = { BROKER_DATABASE_URL: databases.broker, NODE_ENV: process.env.NODE_ENV ?? 'development', OPS_HOST: '127.0.0.1', ...options.env };
     const payment = supervise(apps, 'payment-worker', entry('payment-worker'), {
       ...common,
       OTEL_SERVICE_NAME: 'payment-worker',
-      PORT: String(ports.paymentWorker),
+      OPS_PORT: String(ports.paymentWorker),
       PAYMENTS_DATABASE_URL: databases.payments,
       PAYMENT_PROVIDER_URL: paymentProviderUrl,
     });
     const notification = supervise(apps, 'notification-worker', entry('notification-worker'), {
       ...common,
       OTEL_SERVICE_NAME: 'notification-worker',
-      PORT: String(ports.notificationWorker),
+      OPS_PORT: String(ports.notificationWorker),
       NOTIFICATIONS_DATABASE_URL: databases.notifications,
       SMTP_URL: smtpUrl,
     });
@@ -144,7 +160,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       ...common,
       OTEL_SERVICE_NAME: 'order-api',
       PORT: String(ports.orderApi),
+      OPS_PORT: String(ports.orderApiOps),
       ORDERS_DATABASE_URL: databases.orders,
+      ...(orderApiAuth.secretFile ? { ORDER_API_JWT_SECRET_FILE: orderApiAuth.secretFile } : { ORDER_API_JWT_SECRET: orderApiAuth.secret }),
+      ORDER_API_JWT_AUDIENCE: orderApiAuth.audience,
+      ORDER_API_JWT_ISSUER: orderApiAuth.issuer,
       ...(options.alertWebhookUrl ? { ALERT_WEBHOOK_URL: options.alertWebhookUrl } : {}),
     });
     // What a registered worker may ask for; anything else is refused at start rather than left unset.
@@ -153,7 +173,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       const unknown = worker.env.filter((name) => !(name in provided));
       if (unknown.length > 0) throw new LauncherError(`${worker.app} (apps/workers.json) asks for ${unknown.join(', ')}, which npm start does not provide: set its env to some of ${Object.keys(provided).join(', ')}`);
       const env = Object.fromEntries(worker.env.map((name) => [name, provided[name]]));
-      return { ...worker, service: supervise(apps, worker.app, worker.entry, { ...common, ...env, OTEL_SERVICE_NAME: worker.app, PORT: String(worker.port) }) };
+      // PORT for a worker scaffolded before workers had an ops port, OPS_PORT for the others.
+      const port = String(worker.port);
+      return { ...worker, service: supervise(apps, worker.app, worker.entry, { ...common, ...env, OTEL_SERVICE_NAME: worker.app, PORT: port, OPS_PORT: port }) };
     });
 
     const workerHealthUrls: Record<string, string> = {
@@ -164,10 +186,22 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     await Promise.all([
       waitUntilHealthy(payment.service, workerHealthUrls['payment-worker']),
       waitUntilHealthy(notification.service, workerHealthUrls['notification-worker']),
-      waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApi}/health`),
+      waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApiOps}/health`),
       ...registered.map(({ app, service }) => waitUntilHealthy(service.service, workerHealthUrls[app])),
     ]);
-    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, workerHealthUrls, server: { url: serverUrl, embedded }, databases, failed, services: [...infrastructure, ...apps].map((s) => s.service), stop };
+    return {
+      orderApiUrl: `http://127.0.0.1:${ports.orderApi}`,
+      orderApiOpsUrl: `http://127.0.0.1:${ports.orderApiOps}`,
+      orderApiAuth,
+      paymentProviderUrl,
+      smtpUrl,
+      workerHealthUrls,
+      server: { url: serverUrl, embedded },
+      databases,
+      failed,
+      services: [...infrastructure, ...apps].map((s) => s.service),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

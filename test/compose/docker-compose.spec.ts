@@ -1,4 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Ajv2019 from 'ajv/dist/2019.js';
@@ -7,6 +9,7 @@ import { ORDER_API_ENVIRONMENT } from '../../apps/order-api/src/config.js';
 import { PAYMENT_WORKER_ENVIRONMENT } from '../../apps/payment-worker/src/config.js';
 import { NOTIFICATION_WORKER_ENVIRONMENT } from '../../apps/notification-worker/src/config.js';
 import { PAYMENT_PROVIDER_ENVIRONMENT } from '../../apps/payment-provider/src/environment.js';
+import { GENERATED_SECRETS, generateSecrets } from '../../scripts/system/compose-secrets.js';
 import { DEFAULT_PORTS } from '../../scripts/system/start-system.js';
 import { readWorkerRegistry } from '../../scripts/system/worker-registry.js';
 
@@ -29,15 +32,17 @@ function withoutDraft4Ids(node: Json): Json {
   );
 }
 
-const APPS: Record<string, { env: readonly string[]; port: number }> = {
-  'order-api': { env: ORDER_API_ENVIRONMENT, port: DEFAULT_PORTS.orderApi },
-  'payment-worker': { env: PAYMENT_WORKER_ENVIRONMENT, port: DEFAULT_PORTS.paymentWorker },
-  'notification-worker': { env: NOTIFICATION_WORKER_ENVIRONMENT, port: DEFAULT_PORTS.notificationWorker },
-  'payment-provider': { env: PAYMENT_PROVIDER_ENVIRONMENT, port: DEFAULT_PORTS.paymentProvider },
+/** Each app's variables, its public port (PORT, published) if it has one, and its health port (OPS_PORT, never published). */
+const APPS: Record<string, { env: readonly string[]; port?: number; opsPort: number }> = {
+  'order-api': { env: ORDER_API_ENVIRONMENT, port: DEFAULT_PORTS.orderApi, opsPort: DEFAULT_PORTS.orderApiOps },
+  'payment-worker': { env: PAYMENT_WORKER_ENVIRONMENT, opsPort: DEFAULT_PORTS.paymentWorker },
+  'notification-worker': { env: NOTIFICATION_WORKER_ENVIRONMENT, opsPort: DEFAULT_PORTS.notificationWorker },
+  // The simulator has no ops port: its health is on its one port.
+  'payment-provider': { env: PAYMENT_PROVIDER_ENVIRONMENT, port: DEFAULT_PORTS.paymentProvider, opsPort: DEFAULT_PORTS.paymentProvider },
 };
 // Workers made by npm run new:worker: registered in apps/workers.json with their port and the variables they need.
 const WORKERS = readWorkerRegistry(path('apps/workers.json')).workers;
-for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', ...worker.env], port: worker.port };
+for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', 'OPS_PORT', 'OPS_HOST', ...worker.env], opsPort: worker.port };
 /** Variables the OpenTelemetry SDK reads, not the app's own code. */
 const OTEL = /^OTEL_/;
 
@@ -60,7 +65,7 @@ describe('docker-compose.yml', () => {
   it('runs PostgreSQL 18, Jaeger v2 with its UI and OTLP ports, Mailpit, the four apps, and the workers apps/workers.json registers', () => {
     expect(compose.services.postgres.image).toMatch(/^postgres:18/);
     expect(compose.services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
-    expect(compose.services.jaeger.ports).toEqual(expect.arrayContaining(['16686:16686', '4318:4318']));
+    expect(compose.services.jaeger.ports).toEqual(expect.arrayContaining(['127.0.0.1:16686:16686', '127.0.0.1:4318:4318']));
     expect(compose.services.mailpit.image).toMatch(/^axllent\/mailpit:/);
     const reference = ['jaeger', 'mailpit', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres'];
     expect(Object.keys(compose.services).sort()).toEqual([...reference, ...Object.keys(WORKERS)].sort());
@@ -77,9 +82,12 @@ describe('docker-compose.yml', () => {
     // Every variable the app requires is given (PORT and the optional ones have defaults).
     const required = app.env.filter((key) => /_URL$/.test(key) && key !== 'ALERT_WEBHOOK_URL');
     expect(required.filter((key) => !names.includes(key))).toEqual([]);
-    expect(Number(service.environment.PORT)).toBe(app.port);
-    expect(JSON.stringify(service.healthcheck.test)).toContain(`localhost:${app.port}/health`);
+    expect(Number(service.environment.OPS_PORT ?? service.environment.PORT)).toBe(app.opsPort);
+    if (app.port !== undefined) expect(Number(service.environment.PORT)).toBe(app.port);
+    expect(JSON.stringify(service.healthcheck.test)).toContain(`localhost:${app.opsPort}/health`);
+    // Only the API's own port is published; health and metrics stay inside (the probe runs in the container).
     for (const mapping of service.ports ?? []) expect(mapping).toBe(`${app.port}:${app.port}`);
+    if (app.opsPort !== app.port) expect(JSON.stringify(service.ports ?? [])).not.toContain(String(app.opsPort));
     for (const key of Object.keys(service.environment).filter((k) => k.endsWith('_FILE'))) {
       const secret = service.environment[key].replace('/run/secrets/', '');
       expect(service.secrets).toContain(secret);
@@ -89,6 +97,8 @@ describe('docker-compose.yml', () => {
   it('takes secrets from files that exist, never from literals, and the databases the URLs name are created', () => {
     const init = readFileSync(path('docker/postgres/init-databases.sql'), 'utf8');
     for (const [name, secret] of Object.entries(compose.secrets) as [string, Json][]) {
+      // A generated one is made by npm run secrets on the user's machine; the others are committed.
+      if ((GENERATED_SECRETS as readonly string[]).includes(name)) continue;
       expect(existsSync(path(secret.file))).toBe(true);
       if (name.endsWith('_database_url')) {
         const database = new URL(readFileSync(path(secret.file), 'utf8').trim()).pathname.slice(1);
@@ -97,6 +107,33 @@ describe('docker-compose.yml', () => {
     }
     expect(JSON.stringify(compose.services)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);
     expect(compose.services.postgres.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
+  });
+
+  it('publishes the UIs and OTLP on the loopback only, and PostgreSQL not at all', () => {
+    const published = Object.entries(compose.services as Record<string, Json>).flatMap(([name, service]) => (service.ports ?? []).map((p: string) => [name, p]));
+    expect(published.filter(([name, mapping]) => name !== 'order-api' && !mapping.startsWith('127.0.0.1:'))).toEqual([]);
+    expect(compose.services.postgres.ports).toBeUndefined();
+    expect(compose.services.mailpit.ports).toEqual(['127.0.0.1:8025:8025']);
+  });
+
+  it('the token key is a generated secret: npm run secrets makes it (random, 256 bits), .gitignore lists it, the API reads it from the file', () => {
+    expect(compose.secrets.order_api_jwt_secret.file).toBe('./secrets/order_api_jwt_secret');
+    expect(compose.services['order-api'].environment.ORDER_API_JWT_SECRET_FILE).toBe('/run/secrets/order_api_jwt_secret');
+    const dir = mkdtempSync(join(tmpdir(), 'pgm-secrets-'));
+    try {
+      expect(generateSecrets(dir)).toEqual([...GENERATED_SECRETS]);
+      const first = readFileSync(join(dir, 'order_api_jwt_secret'), 'utf8').trim();
+      expect(first).toMatch(/^[\w-]{43}$/);
+      expect(statSync(join(dir, 'order_api_jwt_secret')).mode & 0o777).toBe(0o644);
+      // Run again, it keeps what is there.
+      expect(generateSecrets(dir)).toEqual([]);
+      expect(readFileSync(join(dir, 'order_api_jwt_secret'), 'utf8').trim()).toBe(first);
+      expect(generateSecrets(mkdtempSync(join(dir, 'again-')))).toEqual([...GENERATED_SECRETS]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const ignored = readFileSync(path('.gitignore'), 'utf8').split('\n');
+    for (const name of GENERATED_SECRETS) expect(ignored).toContain(`secrets/${name}`);
   });
 
   it('waits for what each app needs to be healthy', () => {

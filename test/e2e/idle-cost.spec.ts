@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { freePort, testDatabaseUrl } from '@app/messaging/testing';
+import { testDatabaseUrl } from '@app/messaging/testing';
 import { dropSystemDatabases } from '../../scripts/system/databases.js';
 import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { freeSystemPorts } from './system-ports.js';
 
 const APPS = ['order-api', 'payment-worker', 'notification-worker'] as const;
 const WINDOW_MS = 10_000;
@@ -46,7 +47,7 @@ describe('the idle order system', () => {
     system = await startSystem({
       databaseUrl: testDatabaseUrl(),
       databasePrefix: prefix,
-      ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
+      ports: await freeSystemPorts(),
       log: () => undefined,
     });
   }, 120_000);

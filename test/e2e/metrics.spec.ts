@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, freePort, TsProcess, waitFor, type TestDatabase } from '@app/messaging/testing';
 import { startPaymentProvider, type RunningPaymentProvider } from '../../apps/payment-provider/src/payment-provider.js';
+import { TEST_AUTH } from '../../apps/order-api/test/customer-tokens.js';
 
 const main = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
 
@@ -17,7 +18,7 @@ function samples(text: string): Map<string, number> {
 }
 const named = (all: Map<string, number>, name: string) => [...all.keys()].filter((key) => key === name || key.startsWith(`${name}{`));
 
-describe('GET /metrics of two apps on one broker (processes)', () => {
+describe('GET /metrics of two apps on one broker (processes), each on its ops port', () => {
   let brokerDb: TestDatabase;
   let ordersDb: TestDatabase;
   let paymentsDb: TestDatabase;
@@ -26,6 +27,7 @@ describe('GET /metrics of two apps on one broker (processes)', () => {
   let paymentWorker: TsProcess;
   let broker: Broker;
   let orderApiUrl: string;
+  let orderApiOpsUrl: string;
   let paymentWorkerUrl: string;
 
   const scrape = async (url: string) => {
@@ -38,19 +40,26 @@ describe('GET /metrics of two apps on one broker (processes)', () => {
   beforeAll(async () => {
     [brokerDb, ordersDb, paymentsDb] = await Promise.all([createTestDatabase('metrics_broker'), createTestDatabase('metrics_orders'), createTestDatabase('metrics_payments')]);
     provider = await startPaymentProvider({ port: await freePort() });
-    const [orderApiPort, paymentWorkerPort] = [await freePort(), await freePort()];
+    const [orderApiPort, orderApiOpsPort, paymentWorkerPort] = [await freePort(), await freePort(), await freePort()];
     orderApiUrl = `http://127.0.0.1:${orderApiPort}`;
+    orderApiOpsUrl = `http://127.0.0.1:${orderApiOpsPort}`;
     paymentWorkerUrl = `http://127.0.0.1:${paymentWorkerPort}`;
-    const common = { BROKER_DATABASE_URL: brokerDb.url, LOG_LEVEL: 'warn' };
-    orderApi = new TsProcess(main('order-api'), { ...common, PORT: String(orderApiPort), ORDERS_DATABASE_URL: ordersDb.url });
+    const common = { BROKER_DATABASE_URL: brokerDb.url, LOG_LEVEL: 'warn', OPS_HOST: '127.0.0.1' };
+    orderApi = new TsProcess(main('order-api'), {
+      ...common,
+      PORT: String(orderApiPort),
+      OPS_PORT: String(orderApiOpsPort),
+      ORDERS_DATABASE_URL: ordersDb.url,
+      ORDER_API_JWT_SECRET: TEST_AUTH.secret,
+    });
     paymentWorker = new TsProcess(main('payment-worker'), {
       ...common,
-      PORT: String(paymentWorkerPort),
+      OPS_PORT: String(paymentWorkerPort),
       PAYMENTS_DATABASE_URL: paymentsDb.url,
       PAYMENT_PROVIDER_URL: provider.url,
     });
     const healthy = (url: string) => fetch(`${url}/health`).then((r) => r.ok, () => false);
-    await waitFor(async () => (await healthy(orderApiUrl)) && (await healthy(paymentWorkerUrl)), { timeoutMs: 60_000, intervalMs: 100, what: 'both apps' });
+    await waitFor(async () => (await healthy(orderApiOpsUrl)) && (await healthy(paymentWorkerUrl)), { timeoutMs: 60_000, intervalMs: 100, what: 'both apps' });
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
   }, 90_000);
   afterAll(async () => {
@@ -81,7 +90,7 @@ describe('GET /metrics of two apps on one broker (processes)', () => {
     const paid = 'messaging_consumer_messages_total{queue="orders.payment-events",outcome="acked"}';
     const api = await waitFor(
       async () => {
-        const found = await scrape(orderApiUrl);
+        const found = await scrape(orderApiOpsUrl);
         return found.has(deadLetters) && found.has(paid) ? found : null;
       },
       { what: 'the alerter to count the dead letter and the consumer its message' },
@@ -100,6 +109,9 @@ describe('GET /metrics of two apps on one broker (processes)', () => {
 
     expect(api.get(deadLetters)).toBe(1);
     expect(named(worker, 'messaging_dead_letters_total')).toEqual([]);
+
+    // The public API port shows neither metrics nor health.
+    for (const path of ['/metrics', '/health', '/health/ready']) expect([path, (await fetch(`${orderApiUrl}${path}`)).status]).toEqual([path, 404]);
 
     for (const metrics of [api, worker]) {
       expect(metrics.get('process_cpu_seconds_total')).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import type pg from 'pg';
 import type { RunningSystem } from '../../scripts/system/start-system.js';
+import { bearer } from '../../apps/order-api/test/customer-tokens.js';
 import { startSystemOnOwnPostgres, type SystemOnOwnPostgres } from './system-on-own-postgres.js';
 
 const ORDERS = 300;
@@ -36,16 +37,17 @@ describe('order completion under an HTTP burst', () => {
     })();
 
     const client = async (n: number): Promise<number> => {
+      const headers = bearer(`burst-${n}`, system.orderApiAuth);
       const started = Date.now();
       const response = await fetch(`${system.orderApiUrl}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ customerId: `burst-${n}`, email: `b${n}@example.com`, currency: 'EUR', items: [{ sku: 'mug', quantity: 1, unitPrice: '7.00' }] }),
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ email: `b${n}@example.com`, currency: 'EUR', items: [{ sku: 'mug', quantity: 1, unitPrice: '7.00' }] }),
       });
       expect(response.status).toBe(201);
       const { id } = (await response.json()) as { id: string };
       for (;;) {
-        const { status } = (await (await fetch(`${system.orderApiUrl}/orders/${id}`)).json()) as { status: string };
+        const { status } = (await (await fetch(`${system.orderApiUrl}/orders/${id}`, { headers })).json()) as { status: string };
         if (status !== 'pending') return Date.now() - started;
         await pause(POLL_MS); // the client's polling interval
       }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
+import { startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
 import { dropSystemDatabases } from '../../scripts/system/databases.js';
 import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { bearer } from '../../apps/order-api/test/customer-tokens.js';
+import { freeSystemPorts } from './system-ports.js';
 
 // Response bodies are checked field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,7 +31,7 @@ describe('the order system end to end, as processes', () => {
       workersFile: null,
       smtpUrl: smtp.url,
       alertWebhookUrl: hook.url,
-      ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
+      ports: await freeSystemPorts(),
       log: (line) => logs.push(line),
     });
   }, 120_000);
@@ -41,16 +43,21 @@ describe('the order system end to end, as processes', () => {
     await dropSystemDatabases(testDatabaseUrl(), prefix);
   }, 60_000);
 
+  /** Who placed each order: only that customer's token can read it. */
+  const customerOf = new Map<string, string>();
   async function placeOrder(customerId: string, email: string): Promise<Json> {
     const response = await fetch(`${system.orderApiUrl}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ customerId, email, currency: 'EUR', items: [{ sku: 'beans', quantity: 2, unitPrice: '9.50' }] }),
+      headers: { 'content-type': 'application/json', ...bearer(customerId, system.orderApiAuth) },
+      body: JSON.stringify({ email, currency: 'EUR', items: [{ sku: 'beans', quantity: 2, unitPrice: '9.50' }] }),
     });
     expect(response.status).toBe(201);
-    return response.json();
+    const order = (await response.json()) as Json;
+    customerOf.set(order.id, customerId);
+    return order;
   }
-  const statusOf = async (id: string) => ((await (await fetch(`${system.orderApiUrl}/orders/${id}`)).json()) as Json).status;
+  const statusOf = async (id: string) =>
+    ((await (await fetch(`${system.orderApiUrl}/orders/${id}`, { headers: bearer(customerOf.get(id)!, system.orderApiAuth) })).json()) as Json).status;
   const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
 
   it('orders reach their final state with one payment each and exactly one mail per event; a failing handler dead-letters and alerts once', async () => {

@@ -2,6 +2,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type pg from 'pg';
 import { waitFor, type RunningPostgres } from '@app/messaging/testing';
 import type { RunningSystem } from '../../scripts/system/start-system.js';
+import { bearer } from '../../apps/order-api/test/customer-tokens.js';
 import { startSystemOnOwnPostgres, type SystemOnOwnPostgres } from './system-on-own-postgres.js';
 
 const CRASHES = 6;
@@ -33,10 +34,11 @@ describe('the order system through repeated PostgreSQL crashes (kill -9 of the p
     let placing = true;
     const placer = (async () => {
       for (let n = 0; placing; n++) {
+        const customerId = n % 5 === 0 ? `decline-${n}` : `cust-${n}`;
         const response = await fetch(`${system.orderApiUrl}/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ customerId: n % 5 === 0 ? `decline-${n}` : `cust-${n}`, email: `c${n}@example.com`, currency: 'EUR', items: [{ sku: 'tea', quantity: 1, unitPrice: '4.20' }] }),
+          headers: { 'content-type': 'application/json', ...bearer(customerId, system.orderApiAuth) },
+          body: JSON.stringify({ email: `c${n}@example.com`, currency: 'EUR', items: [{ sku: 'tea', quantity: 1, unitPrice: '4.20' }] }),
           signal: AbortSignal.timeout(5_000),
         }).catch(() => null);
         if (response?.status === 201) accepted.push(((await response.json()) as { id: string }).id);

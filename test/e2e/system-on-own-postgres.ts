@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { freePort, startEmbeddedPostgres, testPool, type RunningPostgres } from '@app/messaging/testing';
+import { startEmbeddedPostgres, testPool, type RunningPostgres } from '@app/messaging/testing';
 import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { freeSystemPorts } from './system-ports.js';
 
 export interface SystemOnOwnPostgres {
   server: RunningPostgres;
@@ -24,7 +25,7 @@ export async function startSystemOnOwnPostgres(label: string, log: (line: string
   const system = await startSystem({
     databaseUrl: server.url,
     workersFile: null,
-    ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
+    ports: await freeSystemPorts(),
     log,
   }).catch(async (error) => {
     await server.stop();

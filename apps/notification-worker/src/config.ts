@@ -1,9 +1,11 @@
-import { readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
 
 /** What the notification worker reads from its environment. */
 export interface NotificationWorkerConfig {
-  /** HTTP port of the health endpoint. PORT, default 3002. */
-  port: number;
+  /** Port of health and metrics (a worker serves nothing else over HTTP). OPS_PORT, default 3002. */
+  opsPort: number;
+  /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (the launcher sets 127.0.0.1). */
+  opsHost?: string;
   /** The notification service's own database (sent mails, inbox). NOTIFICATIONS_DATABASE_URL. */
   notificationsDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
@@ -15,12 +17,13 @@ export interface NotificationWorkerConfig {
 }
 
 /** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const NOTIFICATION_WORKER_ENVIRONMENT = ['PORT', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM'] as const;
+export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM'] as const;
 
 export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.env): NotificationWorkerConfig {
   const required = (name: string) => requireEnvironment(name, env);
   return {
-    port: Number(env.PORT ?? 3002),
+    opsPort: portFromEnvironment('OPS_PORT', 3002, env),
+    opsHost: readEnvironment('OPS_HOST', env),
     notificationsDatabaseUrl: required('NOTIFICATIONS_DATABASE_URL'),
     brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
     smtpUrl: required('SMTP_URL'),

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
 import { Mailer } from './mail/mailer.js';
@@ -14,6 +14,7 @@ export class NotificationWorkerModule {
       imports: [
         structuredLoggerModule('notification-worker'),
         MetricsModule.forRoot(),
+        OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker' }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({

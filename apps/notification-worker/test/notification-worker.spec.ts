@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Broker, type Delivery } from '@app/messaging';
+import { Broker, OpsListener, type Delivery } from '@app/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
 import { startBusySmtpServer } from '../../../libs/messaging/test/fixtures/busy-smtp-server.js';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../smtp-catcher/src/smtp-catcher.js';
@@ -17,10 +17,10 @@ describe('notification-worker', () => {
     brokerDb = await createTestDatabase('broker');
     smtp = await startSmtpCatcher();
     app = await createNotificationWorker(
-      { port: 0, notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>' },
+      { opsPort: 0, opsHost: '127.0.0.1', notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>' },
       { logger: false },
     );
-    await app.listen(0, '127.0.0.1');
+    await app.init();
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
   });
   afterAll(async () => {
@@ -31,8 +31,8 @@ describe('notification-worker', () => {
     await brokerDb.drop();
   });
 
-  it('answers GET /health without announcing its framework (no x-powered-by)', async () => {
-    const response = await fetch(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/health`);
+  it('answers GET /health on its ops port without announcing its framework (no x-powered-by)', async () => {
+    const response = await fetch(`${app.get(OpsListener).url}/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-powered-by')).toBeNull();
   });

@@ -1,28 +1,38 @@
-import { InvalidArgumentError, readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
+import { ORDER_API_AUTH_ENVIRONMENT, readOrderApiAuthConfig, type OrderApiAuthConfig } from './auth/auth-config.js';
 
 /** What the order API reads from its environment (the names docker-compose.yml and the launcher set). */
 export interface OrderApiConfig {
-  /** HTTP port. PORT, default 3000. */
+  /** HTTP port of the API. PORT, default 3000. */
   port: number;
+  /** Port of health and metrics, kept off the API's port. OPS_PORT, default 3020. */
+  opsPort: number;
+  /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (the launcher sets 127.0.0.1). */
+  opsHost?: string;
   /** The order service's own database (orders, outbox, inbox). ORDERS_DATABASE_URL. */
   ordersDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
   /** Slack-compatible webhook for dead-letter alerts. ALERT_WEBHOOK_URL, optional. */
   alertWebhookUrl?: string;
+  /** How callers' bearer tokens are checked. ORDER_API_JWT_SECRET (or _FILE), ORDER_API_JWT_AUDIENCE, ORDER_API_JWT_ISSUER. */
+  auth: OrderApiAuthConfig;
 }
 
 /** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const ORDER_API_ENVIRONMENT = ['PORT', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL'] as const;
+export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', ...ORDER_API_AUTH_ENVIRONMENT] as const;
+
+export const DEFAULT_OPS_PORT = 3020;
 
 export function readOrderApiConfig(env: NodeJS.ProcessEnv = process.env): OrderApiConfig {
   const required = (name: string) => requireEnvironment(name, env);
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`PORT must be a port number, got ${env.PORT}`, {});
   return {
-    port,
+    port: portFromEnvironment('PORT', 3000, env),
+    opsPort: portFromEnvironment('OPS_PORT', DEFAULT_OPS_PORT, env),
+    opsHost: readEnvironment('OPS_HOST', env),
     ordersDatabaseUrl: required('ORDERS_DATABASE_URL'),
     brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
     alertWebhookUrl: readEnvironment('ALERT_WEBHOOK_URL', env),
+    auth: readOrderApiAuthConfig(env),
   };
 }

@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsModule, nestBrokerLogger, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { JwtModule } from '@nestjs/jwt';
+import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -15,12 +17,20 @@ export class OrderApiModule {
         structuredLoggerModule('order-api'),
         // The one app that reports the broker-wide gauges (every queue's depth): the others report only their own.
         MetricsModule.forRoot({ brokerMetrics: true }),
+        // Health and metrics on their own port, not on the public API's.
+        OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
+        // Callers' tokens: HS256 only, with this API's audience and issuer (BearerAuthGuard also wants exp and sub).
+        JwtModule.register({
+          secret: config.auth.secret,
+          verifyOptions: { algorithms: ['HS256'], audience: config.auth.audience, issuer: config.auth.issuer },
+        }),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [
         OrdersService,
+        BearerAuthGuard,
         // The dead-letter alerter runs with the API; replicas share its work (SKIP LOCKED).
         runWhileAppRuns('dead-letter-alerter', [Broker], (broker: Broker) =>
           new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl, logger: nestBrokerLogger('dead-letter-alerter') }).start(),

@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
 import { createOrderApi } from '../src/app.js';
+import { bearer, TEST_AUTH } from './customer-tokens.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +28,7 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     await broker.bindQueue('test.sink', '#');
     await broker.close();
     app = await createOrderApi(
-      { port: 0, ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url },
+      { port: 0, opsPort: 0, opsHost: '127.0.0.1', ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url, auth: TEST_AUTH },
       { logger: false, requestTimeoutMs: REQUEST_TIMEOUT_MS },
     );
     await app.listen(0, '127.0.0.1');
@@ -41,7 +42,6 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   });
 
   const order = (overrides: Record<string, unknown> = {}) => ({
-    customerId: 'cust-hostile',
     email: 'ada@example.com',
     currency: 'EUR',
     items: [{ sku: 'book-1', quantity: 1, unitPrice: '12.50' }],
@@ -51,14 +51,14 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   async function post(body: unknown) {
     const response = await fetch(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...bearer('cust-hostile') },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
   }
 
   const get = async (path: string) => {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${base}${path}`, { headers: bearer('cust-hostile') });
     return { status: response.status, body: (await response.json()) as Json };
   };
 
@@ -76,12 +76,12 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
 
   it('answers 400 for 30,000 nested arrays in a 60 KB body', async () => {
     const nested = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
-    expectClean400(await post(`{"customerId":"c","email":"a@example.com","currency":"EUR","items":${nested}}`), /nested/);
+    expectClean400(await post(`{"email":"a@example.com","currency":"EUR","items":${nested}}`), /nested/);
     expectClean400(await post(nested), /nested/);
   });
 
   it('answers 400 for text that is not valid Unicode (a lone surrogate)', async () => {
-    expectClean400(await post(`{"customerId":"c","email":"a\\ud800@example.com","currency":"EUR","items":[{"sku":"a","quantity":1,"unitPrice":"1"}]}`), /email/);
+    expectClean400(await post(`{"email":"a\\ud800@example.com","currency":"EUR","items":[{"sku":"a","quantity":1,"unitPrice":"1"}]}`), /email/);
   });
 
   it.each(['eur', 'Eur', 'XXX', 'XAU', 'XTS', 'XYZ', 'XDR', 'EU', 'EURO', 'HRK', 'CUC'])('answers 400 for the currency code %j', async (currency) => {
@@ -109,7 +109,7 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   });
 
   it('does not announce its framework (no x-powered-by)', async () => {
-    const response = await fetch(`${base}/orders?customerId=c`);
+    const response = await fetch(`${base}/orders`, { headers: bearer('cust-hostile') });
     expect(response.headers.get('x-powered-by')).toBeNull();
     const created = await post(order());
     expect(created.headers.get('x-powered-by')).toBeNull();
@@ -122,7 +122,7 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
     await new Promise((resolve) => socket.once('connect', resolve));
     const started = Date.now();
-    socket.write('POST /orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"customerId":');
+    socket.write(`POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: ${bearer('cust-hostile').authorization}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":`);
     const closedAt = await closed;
     expect(Buffer.concat(received).toString()).toMatch(/^HTTP\/1\.1 408 /);
     // Liveness bound only: the check runs every second, so it ends within about two timeouts, never minutes.

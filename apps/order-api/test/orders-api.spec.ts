@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { Broker, type Delivery } from '@app/messaging';
+import { Broker, OpsListener, type Delivery } from '@app/messaging';
 import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
 import pg from 'pg';
 import { createOrderApi } from '../src/app.js';
+import { bearer, TEST_AUTH } from './customer-tokens.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,14 +14,19 @@ describe('order-api', () => {
   let brokerDb: TestDatabase;
   let app: INestApplication;
   let base: string;
+  let ops: string;
   let broker: Broker;
 
   beforeAll(async () => {
     ordersDb = await createTestDatabase('orders');
     brokerDb = await createTestDatabase('broker');
-    app = await createOrderApi({ port: 0, ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url }, { logger: false });
+    app = await createOrderApi(
+      { port: 0, opsPort: 0, opsHost: '127.0.0.1', ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url, auth: TEST_AUTH },
+      { logger: false },
+    );
     await app.listen(0, '127.0.0.1');
     base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ops = app.get(OpsListener).url;
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
     await broker.declareQueue('test.order-created');
     await broker.bindQueue('test.order-created', 'order.created');
@@ -33,7 +39,6 @@ describe('order-api', () => {
   });
 
   const order = (overrides: Record<string, unknown> = {}) => ({
-    customerId: 'cust-1',
     email: 'ada@example.com',
     currency: 'EUR',
     items: [
@@ -43,17 +48,18 @@ describe('order-api', () => {
     ...overrides,
   });
 
-  async function post(body: unknown, headers: Record<string, string> = {}) {
+  /** POST /orders as `customer` (the token's sub). */
+  async function post(body: unknown, headers: Record<string, string> = {}, customer = 'cust-1') {
     const response = await fetch(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...bearer(customer), ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Json };
   }
 
-  const get = async (path: string) => {
-    const response = await fetch(`${base}${path}`);
+  const get = async (path: string, customer = 'cust-1') => {
+    const response = await fetch(`${base}${path}`, { headers: bearer(customer) });
     return { status: response.status, body: (await response.json()) as Json };
   };
 
@@ -94,6 +100,7 @@ describe('order-api', () => {
   it.each([
     ['a missing field', order({ email: undefined })],
     ['an unknown field', { ...order(), total: '0.01' }],
+    ['a customerId (the customer is the token\'s)', { ...order(), customerId: 'cust-1' }],
     ['an unknown currency', order({ currency: 'XYZ' })],
     ['a bad email', order({ email: 'not-an-email' })],
     ['no items', order({ items: [] })],
@@ -111,7 +118,7 @@ describe('order-api', () => {
   });
 
   it('answers 400 for malformed JSON and 413 for a body over the limit', async () => {
-    const malformed = await post('{"customerId": ');
+    const malformed = await post('{"email": ');
     expect(malformed.status).toBe(400);
     expectCleanError(malformed.body);
     const huge = await post(order({ items: Array.from({ length: 100 }, () => ({ sku: 'x'.repeat(64), quantity: 1, unitPrice: '1', note: 'y'.repeat(700) })) }));
@@ -120,38 +127,38 @@ describe('order-api', () => {
   });
 
   it('GET /orders/:id: 200, 404 for an unknown id, 400 for a malformed one', async () => {
-    const { body: created } = await post(order({ customerId: 'cust-get' }));
-    expect(await get(`/orders/${created.id}`)).toEqual({ status: 200, body: created });
+    const { body: created } = await post(order(), {}, 'cust-get');
+    expect(await get(`/orders/${created.id}`, 'cust-get')).toEqual({ status: 200, body: created });
     const missing = await get('/orders/3f1c2a4e-8b7d-4c6e-9f00-123456789abc');
     expect(missing.status).toBe(404);
     expectCleanError(missing.body);
     expect((await get('/orders/not-a-uuid')).status).toBe(400);
   });
 
-  it("GET /orders?customerId= pages through a customer's orders, newest first", async () => {
+  it("GET /orders pages through the caller's orders, newest first", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(order({ customerId: 'cust-pages' }))).body.id);
-    const first = await get('/orders?customerId=cust-pages&limit=2');
-    const second = await get(`/orders?customerId=cust-pages&limit=2&cursor=${first.body.nextCursor}`);
-    const third = await get(`/orders?customerId=cust-pages&limit=2&cursor=${second.body.nextCursor}`);
+    for (let i = 0; i < 5; i++) ids.push((await post(order(), {}, 'cust-pages')).body.id);
+    const first = await get('/orders?limit=2', 'cust-pages');
+    const second = await get(`/orders?limit=2&cursor=${first.body.nextCursor}`, 'cust-pages');
+    const third = await get(`/orders?customerId=cust-pages&limit=2&cursor=${second.body.nextCursor}`, 'cust-pages');
     const seen = [...first.body.items, ...second.body.items, ...third.body.items].map((o: { id: string }) => o.id);
     expect(seen).toEqual([...ids].reverse());
     expect(third.body.nextCursor).toBeNull();
-    expect((await get('/orders')).status).toBe(400);
-    expect((await get('/orders?customerId=cust-pages&limit=500')).status).toBe(400);
-    expect((await get('/orders?customerId=cust-pages&cursor=garbage')).status).toBe(400);
+    expect((await get('/orders?customerId=bad%20id', 'cust-pages')).status).toBe(400);
+    expect((await get('/orders?limit=500', 'cust-pages')).status).toBe(400);
+    expect((await get('/orders?cursor=garbage', 'cust-pages')).status).toBe(400);
   });
 
   it('Idempotency-Key: the same key and body replays the first response; another body is 409', async () => {
     const key = { 'idempotency-key': 'checkout-42' };
-    const first = await post(order({ customerId: 'cust-idem' }), key);
-    const again = await post(order({ customerId: 'cust-idem' }), key);
+    const first = await post(order(), key, 'cust-idem');
+    const again = await post(order(), key, 'cust-idem');
     expect(first.status).toBe(201);
     expect(again).toEqual(first);
-    const other = await post(order({ customerId: 'cust-idem', currency: 'USD' }), key);
+    const other = await post(order({ currency: 'USD' }), key, 'cust-idem');
     expect(other.status).toBe(409);
     expectCleanError(other.body);
-    const concurrent = await Promise.all([1, 2, 3].map(() => post(order({ customerId: 'cust-race' }), { 'idempotency-key': 'race-1' })));
+    const concurrent = await Promise.all([1, 2, 3].map(() => post(order(), { 'idempotency-key': 'race-1' }, 'cust-race')));
     expect(new Set(concurrent.map((r) => r.body.id)).size).toBe(1);
     const orders = new pg.Client({ connectionString: ordersDb.url });
     await orders.connect();
@@ -160,9 +167,9 @@ describe('order-api', () => {
     expect(rows[0].n).toBe(2);
   });
 
-  it('GET /metrics: queue depths and the age of the oldest waiting message, in the Prometheus format', async () => {
+  it('GET /metrics (on the ops port): queue depths and the age of the oldest waiting message, in the Prometheus format', async () => {
     await broker.publish({ routingKey: 'order.created', payload: {}, messageId: 'metrics-probe' });
-    const response = await fetch(`${base}/metrics`);
+    const response = await fetch(`${ops}/metrics`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
@@ -173,8 +180,8 @@ describe('order-api', () => {
   });
 
   it('moves an order to paid or payment_failed on payment results, once', async () => {
-    const { body: paid } = await post(order({ customerId: 'cust-pay' }));
-    const { body: failed } = await post(order({ customerId: 'cust-pay' }));
+    const { body: paid } = await post(order());
+    const { body: failed } = await post(order());
     await broker.publish([
       { routingKey: 'payment.completed', payload: { orderId: paid.id }, messageId: `payment-${paid.id}` },
       { routingKey: 'payment.failed', payload: { orderId: failed.id, reason: 'declined' }, messageId: `payment-${failed.id}` },

@@ -1,9 +1,11 @@
-import { requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
 
 /** What the payment worker reads from its environment. */
 export interface PaymentWorkerConfig {
-  /** HTTP port of the health endpoint. PORT, default 3001. */
-  port: number;
+  /** Port of health and metrics (a worker serves nothing else over HTTP). OPS_PORT, default 3001. */
+  opsPort: number;
+  /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (the launcher sets 127.0.0.1). */
+  opsHost?: string;
   /** The payment service's own database (payments, outbox, inbox). PAYMENTS_DATABASE_URL. */
   paymentsDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
@@ -13,12 +15,13 @@ export interface PaymentWorkerConfig {
 }
 
 /** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const PAYMENT_WORKER_ENVIRONMENT = ['PORT', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL'] as const;
+export const PAYMENT_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL'] as const;
 
 export function readPaymentWorkerConfig(env: NodeJS.ProcessEnv = process.env): PaymentWorkerConfig {
   const required = (name: string) => requireEnvironment(name, env);
   return {
-    port: Number(env.PORT ?? 3001),
+    opsPort: portFromEnvironment('OPS_PORT', 3001, env),
+    opsHost: readEnvironment('OPS_HOST', env),
     paymentsDatabaseUrl: required('PAYMENTS_DATABASE_URL'),
     brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
     paymentProviderUrl: required('PAYMENT_PROVIDER_URL'),

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { CreatePayments1764400000001 } from './database/migrations/1764400000001-create-payments.js';
 import { OrderCreatedHandler } from './payments/order-created.handler.js';
@@ -14,6 +14,7 @@ export class PaymentWorkerModule {
       imports: [
         structuredLoggerModule('payment-worker'),
         MetricsModule.forRoot(),
+        OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'payment-worker' }),
         ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001] }),
       ],

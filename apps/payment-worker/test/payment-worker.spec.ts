@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Broker, type Delivery } from '@app/messaging';
+import { Broker, OpsListener, type Delivery } from '@app/messaging';
 import { createTestDatabase, freePort, waitFor, type TestDatabase, testPool } from '@app/messaging/testing';
 import pg from 'pg';
 import { startPaymentProvider, type RunningPaymentProvider } from '../../payment-provider/src/payment-provider.js';
@@ -21,10 +21,10 @@ describe('payment-worker', () => {
     providerPort = await freePort();
     provider = await startPaymentProvider({ port: providerPort });
     app = await createPaymentWorker(
-      { port: 0, paymentsDatabaseUrl: paymentsDb.url, brokerDatabaseUrl: brokerDb.url, paymentProviderUrl: provider.url },
+      { opsPort: 0, opsHost: '127.0.0.1', paymentsDatabaseUrl: paymentsDb.url, brokerDatabaseUrl: brokerDb.url, paymentProviderUrl: provider.url },
       { logger: false },
     );
-    await app.listen(0, '127.0.0.1');
+    await app.init();
     broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 2 });
     await broker.declareQueue('test.payments');
     await broker.bindQueue('test.payments', 'payment.*');
@@ -39,8 +39,8 @@ describe('payment-worker', () => {
     await brokerDb.drop();
   });
 
-  it('answers GET /health without announcing its framework (no x-powered-by)', async () => {
-    const response = await fetch(`${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/health`);
+  it('answers GET /health on its ops port without announcing its framework (no x-powered-by)', async () => {
+    const response = await fetch(`${app.get(OpsListener).url}/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get('x-powered-by')).toBeNull();
   });

@@ -21,7 +21,8 @@ describe('payment-worker logs (the process, as npm start runs it)', () => {
     provider = await startPaymentProvider({ port: await freePort() });
     port = await freePort();
     worker = new TsProcess(MAIN, {
-      PORT: String(port),
+      OPS_PORT: String(port),
+      OPS_HOST: '127.0.0.1',
       PAYMENTS_DATABASE_URL: paymentsDb.url,
       BROKER_DATABASE_URL: brokerDb.url,
       PAYMENT_PROVIDER_URL: provider.url,

@@ -64,11 +64,8 @@ export class OrderItemDto {
   unitPrice!: string | number;
 }
 
+/** A new order. Its customer is the caller's token's `sub`: a body that names one (customerId) is refused (400). */
 export class CreateOrderDto {
-  @IsString()
-  @Matches(/^[A-Za-z0-9._:-]{1,64}$/, { message: 'customerId must be 1-64 letters, digits, ".", "_", ":" or "-"' })
-  customerId!: string;
-
   @IsEmailAddress()
   @MaxLength(254)
   email!: string;

@@ -1,8 +1,14 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** The first response to a request with an Idempotency-Key, replayed for a repeat with the same body (Stripe's rule). */
+/**
+ * The first response to a request with an Idempotency-Key, replayed for a repeat with the same body (Stripe's rule).
+ * A key is the customer's own: the same key from two customers is two rows.
+ */
 @Entity({ name: 'idempotency_keys' })
 export class IdempotencyKeyEntity {
+  @PrimaryColumn({ name: 'customer_id', type: 'text' })
+  customerId!: string;
+
   @PrimaryColumn({ type: 'text' })
   key!: string;
 

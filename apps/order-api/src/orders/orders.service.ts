@@ -38,9 +38,10 @@ export class OrdersService {
   /**
    * Creates an order and its `order.created` message in one transaction. With an idempotency key, a repeat of the
    * same request gets the first response, and a different request with the same key is refused (409): the key row
-   * is inserted first, so a concurrent repeat waits for the first to commit and then replays it.
+   * is inserted first, so a concurrent repeat waits for the first to commit and then replays it. Keys are the
+   * customer's own: the same key from two customers is two requests (Stripe scopes keys per account).
    */
-  async create(dto: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
+  async create(customerId: string, dto: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
     const digits = minorUnits(dto.currency);
     const prices = dto.items.map((item, i) => {
       const units = toMinorUnits(item.unitPrice, digits);
@@ -55,12 +56,12 @@ export class OrdersService {
 
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey) {
-        const replay = await this.claimIdempotencyKey(manager, idempotencyKey, requestHash);
+        const replay = await this.claimIdempotencyKey(manager, customerId, idempotencyKey, requestHash);
         if (replay) return replay;
       }
       const order = manager.create(OrderEntity, {
         id: randomUUID(),
-        customerId: dto.customerId,
+        customerId,
         email: dto.email,
         currency: dto.currency,
         totalMinor: totalMinor.toString(),
@@ -71,20 +72,21 @@ export class OrdersService {
       });
       const saved = await manager.save(order);
       const view = toOrderView(saved);
-      const event: OrderCreatedEvent = { ...view, customerId: dto.customerId, email: dto.email };
+      const event: OrderCreatedEvent = { ...view, customerId, email: dto.email };
       await this.outbox.publish(
         { routingKey: 'order.created', payload: event, messageId: `order-${view.id}-created`, orderingKey: view.id },
         { transaction: manager },
       );
       if (idempotencyKey) {
-        await manager.update(IdempotencyKeyEntity, { key: idempotencyKey, requestHash }, { statusCode: 201, response: view });
+        await manager.update(IdempotencyKeyEntity, { customerId, key: idempotencyKey, requestHash }, { statusCode: 201, response: view });
       }
       return view;
     });
   }
 
-  async get(id: string): Promise<OrderView> {
-    const order = await this.dataSource.manager.findOne(OrderEntity, { where: { id } });
+  /** The customer's order; another customer's is not found, as an unknown one. */
+  async get(customerId: string, id: string): Promise<OrderView> {
+    const order = await this.dataSource.manager.findOne(OrderEntity, { where: { id, customerId } });
     if (!order) throw new NotFoundException(`Order ${id} does not exist`);
     return toOrderView(order);
   }
@@ -116,17 +118,17 @@ export class OrdersService {
     return (result.affected ?? 0) > 0;
   }
 
-  private async claimIdempotencyKey(manager: EntityManager, key: string, requestHash: string): Promise<OrderView | null> {
+  private async claimIdempotencyKey(manager: EntityManager, customerId: string, key: string, requestHash: string): Promise<OrderView | null> {
     const inserted = await manager
       .createQueryBuilder()
       .insert()
       .into(IdempotencyKeyEntity)
-      .values({ key, requestHash })
+      .values({ customerId, key, requestHash })
       .orIgnore()
       .returning('key')
       .execute();
     if (inserted.raw.length > 0) return null;
-    const existing = await manager.findOneOrFail(IdempotencyKeyEntity, { where: { key } });
+    const existing = await manager.findOneOrFail(IdempotencyKeyEntity, { where: { customerId, key } });
     if (existing.requestHash !== requestHash) {
       throw new ConflictException(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request`);
     }

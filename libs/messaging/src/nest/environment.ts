@@ -23,3 +23,11 @@ export function requireEnvironment(name: string, env: NodeJS.ProcessEnv = proces
   if (!value) throw new InvalidArgumentError(`${name} (or ${name}_FILE) is not set`, { variable: name });
   return value;
 }
+
+/** A port number from the environment (`NAME`), or `fallback` when it is not set; anything but 0-65535 is refused. */
+export function portFromEnvironment(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const text = env[name];
+  const port = text === undefined || text === '' ? fallback : /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new InvalidArgumentError(`${name} must be a port number (0-65535), got ${JSON.stringify(text)}`, { variable: name });
+  return port;
+}

@@ -3,12 +3,13 @@ import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino, type LevelWithSilent } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
+import { OPS_PATHS } from '../ops/ops-listener.js';
 import { PgContext } from '../transport/pg.context.js';
 
 const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Probes and scrapes: answered every few seconds, worth no log line. */
-const UNLOGGED_PATHS = /^\/(health|metrics)(?:[/?]|$)/;
+const UNLOGGED_PATHS = OPS_PATHS;
 
 /** The active span's ids (OpenTelemetry's log field names), so a log line can be found from its trace and back. */
 export function traceContextFields(): { trace_id?: string; span_id?: string; trace_flags?: string } {

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthI
 import { DataSource } from 'typeorm';
 import { Broker } from '../broker/broker.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
+import { OpsEndpoint } from './ops-listener.js';
 
 /** What a readiness check may take before it counts as down, in ms (a frozen database must not hang the probe). */
 export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -21,9 +22,10 @@ export interface HealthOptions {
  * probes. `GET /health/live`: the process answers (restart it if not). `GET /health/ready` and `GET /health`:
  * ready for work: the broker database and the service's own database (when ServiceDatabaseModule is there)
  * answer within the timeout, every consumer of this process runs, and the LISTEN connection is up when consumers
- * listen. Needs MessagingModule (it brings TerminusModule).
+ * listen. Needs MessagingModule (it brings TerminusModule). With OpsModule, only on the ops port.
  */
 @Controller('health')
+@OpsEndpoint()
 export class HealthController {
   private readonly timeoutMs: number;
 

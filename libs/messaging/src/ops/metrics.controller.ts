@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { Gauge, register, type Registry } from 'prom-client';
 import { Broker } from '../broker/broker.js';
+import { OpsEndpoint } from './ops-listener.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
 export const METRICS_OPTIONS = Symbol('METRICS_OPTIONS');
@@ -35,9 +36,10 @@ function queueGauges(registry: Registry): { messages: Gauge<'queue' | 'state'>; 
  * `GET /metrics` in the Prometheus text format: the registry (with what the app adds; the dead-letter alerter's
  * messaging_dead_letters_total where it runs), this process's metrics (registerProcessMetrics), and, with
  * `brokerMetrics`, every queue's depth. Register it through MetricsModule.forRoot(options), or list it as a
- * controller for the defaults.
+ * controller for the defaults. With OpsModule, only on the ops port.
  */
 @Controller('metrics')
+@OpsEndpoint()
 export class MetricsController {
   private readonly registry: Registry;
   private readonly brokerMetrics: boolean;
