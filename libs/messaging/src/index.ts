@@ -53,4 +53,18 @@ export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthO
 export { readEnvironment, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
+export { migrateServiceDatabase, SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './nest/service-migrations.js';
+export {
+  APP_ROLE_SETTINGS,
+  dropRoles,
+  ensureRoles,
+  grantBrokerRoles,
+  grantServiceDatabase,
+  restrictDatabase,
+  scramVerifier,
+  type BrokerRoleNames,
+  type LoginRole,
+  type RoleClient,
+  type ServiceGrants,
+} from './roles/database-roles.js';
 export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';
