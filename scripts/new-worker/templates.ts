@@ -13,20 +13,26 @@ import { startTelemetry } from '@app/messaging/telemetry';
 
 startTelemetry('${app}');
 `,
-    [`apps/${app}/src/config.ts`]: `import { requireEnvironment } from '@app/messaging';
+    [`apps/${app}/src/config.ts`]: `import { readFlag, requireDatabaseUrl } from '@app/messaging';
 
 /** What ${app} reads from its environment (each may also come from a file: NAME_FILE). */
 export interface ${Name}WorkerConfig {
   /** HTTP port of the health endpoint. PORT, default ${port}. */
   port: number;
-  /** The broker's database. BROKER_DATABASE_URL. */
+  /** The broker's database (DATABASE_PASSWORD is put in it when it has none). BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
+  /** Migrate the broker at start. MIGRATE_ON_START, default true; npm start and compose migrate beforehand, as the owner. */
+  migrateOnStart?: boolean;
 }
 
-export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['PORT', 'BROKER_DATABASE_URL'] as const;
+export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['PORT', 'BROKER_DATABASE_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
 
 export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): ${Name}WorkerConfig {
-  return { port: Number(env.PORT ?? ${port}), brokerDatabaseUrl: requireEnvironment('BROKER_DATABASE_URL', env) };
+  return {
+    port: Number(env.PORT ?? ${port}),
+    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
+  };
 }
 `,
     [`apps/${app}/src/${name}.handler.ts`]: `import { Controller, Logger } from '@nestjs/common';
@@ -61,7 +67,7 @@ export class ${Name}WorkerModule {
   static register(config: ${Name}WorkerConfig): DynamicModule {
     return {
       module: ${Name}WorkerModule,
-      imports: [structuredLoggerModule('${app}'), MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' })],
+      imports: [structuredLoggerModule('${app}'), MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}', migrate: config.migrateOnStart, housekeeping: false })],
       controllers: [${Name}Handler, HealthController, MetricsController],
     };
   }
@@ -141,7 +147,9 @@ export function composeService({ app, port }: WorkerNames) {
     build: { context: '.', dockerfile: 'Dockerfile', args: { APP: app } },
     environment: {
       PORT: String(port),
-      BROKER_DATABASE_URL_FILE: '/run/secrets/broker_database_url',
+      BROKER_DATABASE_URL: 'postgres://worker@postgres:5432/broker',
+      DATABASE_PASSWORD_FILE: '/run/secrets/worker_password',
+      MIGRATE_ON_START: 'false',
       OTEL_SERVICE_NAME: app,
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
     },

@@ -22,15 +22,13 @@ export interface SetUpOptions {
   prefix?: string;
   /** The password of each login role, by role name (see systemRoles). */
   passwordOf: (role: string) => string;
-  /** Scaffolded workers (apps/workers.json) that get a broker role too. */
-  workers?: readonly string[];
 }
 
 export interface SystemDatabaseAccess {
   roles: SystemRoles;
   /** URL of each database for its owner role (migrations). */
   ownerUrls: SystemRoles['databases'];
-  /** URL of the broker database for each app's role, by app name. */
+  /** URL of the broker database for each app's role, by app name (`worker`: the scaffolded workers'). */
   brokerUrls: Record<string, string>;
   /** URL of each service's own database for its app's role, by app name. */
   serviceUrls: Record<string, string>;
@@ -70,8 +68,7 @@ async function withClient<T>(url: string, work: (client: RoleClient) => Promise<
  */
 export async function setUpSystemDatabases(adminUrl: string, options: SetUpOptions): Promise<SystemDatabaseAccess> {
   const prefix = options.prefix ?? '';
-  const workers = options.workers ?? [];
-  const roles = systemRoles(prefix, workers);
+  const roles = systemRoles(prefix);
   const { databases, owners, broker } = roles;
   const password = options.passwordOf;
   await withClient(adminUrl, async (admin) => {
@@ -81,7 +78,7 @@ export async function setUpSystemDatabases(adminUrl: string, options: SetUpOptio
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Invalid database name ${name}`);
       if (!existing.has(name)) await admin.query(`CREATE DATABASE "${name}"`);
     }
-    await ensureRoles(admin, [broker.producer, broker.consumer, broker.admin], loginRoles(roles, password, workers));
+    await ensureRoles(admin, [broker.producer, broker.consumer, broker.admin], loginRoles(roles, password));
     await restrictDatabase(admin, databases.broker, owners.broker, [broker.producer, broker.consumer, broker.admin]);
     for (const service of SERVICES) await restrictDatabase(admin, databases[service.database], owners[service.database], [roles.apps[service.app]]);
   });
@@ -117,8 +114,8 @@ export async function setUpSystemDatabases(adminUrl: string, options: SetUpOptio
 }
 
 /** Drops the databases and roles of a prefix (tests). */
-export async function dropSystemDatabases(adminUrl: string, prefix: string, workers: readonly string[] = []): Promise<void> {
-  const roles = systemRoles(prefix, workers);
+export async function dropSystemDatabases(adminUrl: string, prefix: string): Promise<void> {
+  const roles = systemRoles(prefix);
   await withClient(adminUrl, async (admin) => {
     for (const name of Object.values(roles.databases)) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await dropRoles(admin, [...Object.values(roles.apps), ...Object.values(roles.owners), roles.broker.producer, roles.broker.consumer, roles.broker.admin]);

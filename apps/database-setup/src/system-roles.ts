@@ -23,8 +23,11 @@ export const SERVICES: readonly ServiceSpec[] = [
   { database: 'notifications', app: 'notification-worker', migrations: [CreateSentMails1764400000002], broker: ['consumer'] },
 ];
 
-/** Scaffolded workers (apps/workers.json) have no database of their own: they consume and publish on the broker. */
-const WORKER_BROKER_ROLES: ServiceSpec['broker'] = ['producer', 'consumer'];
+/**
+ * The role workers made by `npm run new:worker` share (they have no database of their own): they consume and
+ * publish on the broker. Give a worker a role of its own the same way when it needs different rights.
+ */
+export const WORKER = { app: 'worker', broker: ['producer', 'consumer'] as ServiceSpec['broker'] };
 
 /** The role of an app: its name with '_' for '-' (order-api: order_api), after the prefix. */
 export const appRole = (prefix: string, app: string) => `${prefix}${app.replace(/-/g, '_')}`;
@@ -35,28 +38,27 @@ export interface SystemRoles {
   /** The owner role of each database (it runs that database's migrations). */
   owners: { orders: string; payments: string; notifications: string; broker: string };
   broker: BrokerRoleNames;
-  /** The login role of each app, by app name. */
+  /** The login role of each app, by app name (and `worker`, the scaffolded workers' shared role). */
   apps: Record<string, string>;
 }
 
 /** The names of the system's databases and roles; tests give a prefix so that runs do not meet (roles are cluster-wide). */
-export function systemRoles(prefix: string, workers: readonly string[] = []): SystemRoles {
+export function systemRoles(prefix: string): SystemRoles {
   const owner = (database: string) => `${prefix}${database}_owner`;
   return {
     databases: { orders: `${prefix}orders`, payments: `${prefix}payments`, notifications: `${prefix}notifications`, broker: `${prefix}broker` },
     owners: { orders: owner('orders'), payments: owner('payments'), notifications: owner('notifications'), broker: owner('broker') },
     broker: { owner: owner('broker'), producer: `${prefix}broker_producer`, consumer: `${prefix}broker_consumer`, admin: `${prefix}broker_admin` },
-    apps: Object.fromEntries([...SERVICES.map((s) => s.app), ...workers].map((app) => [app, appRole(prefix, app)])),
+    apps: Object.fromEntries([...SERVICES.map((s) => s.app), WORKER.app].map((app) => [app, appRole(prefix, app)])),
   };
 }
 
 /** The login roles to create, with their passwords (`passwordOf` a role name) and group memberships. */
-export function loginRoles(roles: SystemRoles, passwordOf: (role: string) => string, workers: readonly string[] = []): LoginRole[] {
+export function loginRoles(roles: SystemRoles, passwordOf: (role: string) => string): LoginRole[] {
   const owners = Object.values(roles.owners).map((name) => ({ name, password: passwordOf(name) }));
   const brokerGroups = (grants: ServiceSpec['broker']) => grants.map((grant) => roles.broker[grant]);
   const apps = [
-    ...SERVICES.map((s) => ({ app: s.app, groups: brokerGroups(s.broker) })),
-    ...workers.map((app) => ({ app, groups: brokerGroups(WORKER_BROKER_ROLES) })),
+    ...[...SERVICES, WORKER].map((s) => ({ app: s.app, groups: brokerGroups(s.broker) })),
   ].map(({ app, groups }) => ({ name: roles.apps[app], password: passwordOf(roles.apps[app]), memberOf: groups, settings: { ...APP_ROLE_SETTINGS } }));
   return [...owners, ...apps];
 }

@@ -15,8 +15,8 @@ export class OrderApiModule {
         structuredLoggerModule('order-api'),
         // The one app that reports the broker-wide gauges (every queue's depth): the others report only their own.
         MetricsModule.forRoot({ brokerMetrics: true }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
-        ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS }),
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api', migrate: config.migrateOnStart }),
+        ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS, migrate: config.migrateOnStart }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [

@@ -50,7 +50,7 @@ export { connectPgServer } from './nest/connect-pg-server.js';
 export { applyHttpServerDefaults, type HttpServerDefaultsOptions } from './nest/http-server-defaults.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
-export { readEnvironment, requireEnvironment } from './nest/environment.js';
+export { readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
 export { migrateServiceDatabase, SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './nest/service-migrations.js';
