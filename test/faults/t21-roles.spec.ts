@@ -45,6 +45,8 @@ async function forbidden(role: string, operation: string, run: () => Promise<unk
   expect({ role, operation, code: failure }).toEqual({ role, operation, code });
 }
 let allowed = 0;
+/** Operations a role should not have and still has (see the last test). */
+let gaps: string[] = [];
 
 beforeAll(async () => {
   access = await setUpSystemDatabases(serverUrl, { prefix, passwordOf });
@@ -103,6 +105,7 @@ afterAll(async () => {
         refused42501: refusals.filter((r) => r.code === '42501').length,
         succeededMustBe0: refusals.filter((r) => r.code === 'succeeded').length,
         allowedSucceeded: allowed,
+        openGaps: gaps.join(', '),
       },
     },
   });
@@ -212,12 +215,29 @@ describe('T21 least-privilege roles', () => {
     }
   });
 
-  it('shows where table privileges end: a consumer can still purge, redrive and publish, as reported', async () => {
-    // Not refusable with table and column grants (a consumer deletes rows to ack and inserts rows to dead-letter):
-    // counted here so that the day it is closed this test says so.
-    const consumer = await connect(single.consumer);
-    await expect(consumer.publish({ routingKey: 'other.y', payload: {} })).resolves.toMatchObject({ copies: 1 });
+  it('refuses a consumer that is not a producer publishing, even by raw INSERT (row security: it inserts dead letters only)', async () => {
+    for (const role of [single.consumer, access.roles.apps['notification-worker']]) {
+      const consumer = await connect(role);
+      const url = brokerUrlOf(role);
+      await forbidden(role, 'publish (library)', () => consumer.publish({ routingKey: 'other.y', payload: {} }));
+      await forbidden(role, 'INSERT a message', () => sql(url, `INSERT INTO messaging.messages (queue, message_id, routing_key, payload, published_at, visible_at) VALUES ('other', 'f', 'other.x', '{}', now(), now())`));
+      await forbidden(role, 'INSERT a leased message', () => sql(url, `INSERT INTO messaging.messages (queue, message_id, routing_key, payload, published_at, visible_at, lease_token, deaths) VALUES ('other', 'f', 'other.x', '{}', now(), now(), gen_random_uuid(), '[{}]')`));
+    }
+  });
+
+  it('shows where privileges end: a consumer can still purge and redrive, and forge a dead letter, as reported', async () => {
+    // Not refusable with grants or these row policies (a consumer deletes rows to ack and inserts rows with a death
+    // history to dead-letter): counted here so that the day it is closed this test says so.
+    const role = single.consumer;
+    const consumer = await connect(role);
+    const owner = await Broker.connect({ connectionString: access.ownerUrls.broker, migrate: false, poolSize: 1 });
+    brokers.push(owner);
+    await owner.publish({ routingKey: 'other.z', payload: {} });
     await expect(consumer.purge('other')).resolves.toBeGreaterThanOrEqual(1);
+    await expect(consumer.redrive('work.dlq')).resolves.toBe(0);
+    const forged = await sql(brokerUrlOf(role), `INSERT INTO messaging.messages (queue, message_id, routing_key, payload, published_at, visible_at, deaths) VALUES ('other', 'forged', 'other.x', '{}', now(), now(), '[{}]') RETURNING queue`);
+    expect(forged.rows).toEqual([{ queue: 'other' }]);
+    gaps = ['purge', 'redrive', 'a forged dead letter'];
   });
 
   it('set up is idempotent: a second run changes nothing and the roles still work', async () => {

@@ -19,8 +19,9 @@ const NEW_MESSAGE = 'queue, message_id, routing_key, payload, headers, published
 const QUEUE_OPTIONS = 'lease_ms, max_attempts, retry_base_ms, retry_max_ms, retry_jitter, dead_letter_queue, updated_at, expires_at';
 
 /**
- * The GRANTs of a broker schema, run by its owner (or a superuser) after the migrations: every privilege is revoked
- * first, so the statements are idempotent and a privilege dropped here is dropped from a live database too.
+ * The GRANTs (and row policies) of a broker schema, run by its owner after the migrations, in one transaction:
+ * every privilege is revoked first, so the statements are idempotent and a privilege dropped here is dropped from a
+ * live database too.
  * Privileges are the columns and tables each statement of sql/broker-statements.ts touches, nothing more.
  */
 export function brokerGrantStatements(schema: string, roles: BrokerRoleNames): string[] {
@@ -50,6 +51,28 @@ export function brokerGrantStatements(schema: string, roles: BrokerRoleNames): s
     `GRANT DELETE ON ${s}.queues, ${s}.bindings, ${s}.dead_letter_events TO ${admin}`,
     `GRANT SELECT, UPDATE (reason) ON ${s}.dead_letter_events TO ${admin}`,
     `GRANT SELECT, DELETE ON ${s}.deduplication TO ${admin}`,
+    ...messageRowPolicies(s, producer, consumer, admin),
+  ];
+}
+
+/**
+ * Row-level security on the messages table, for what column grants cannot say: a consumer inserts rows only to
+ * dead-letter them (a row with a death history), so a role that is a consumer and not a producer cannot publish
+ * (42501, "new row violates row-level security policy"). Every other policy lets the rows through: the privileges
+ * above decide. The owner (migrations) and superusers bypass row security.
+ */
+function messageRowPolicies(s: string, producer: string, consumer: string, admin: string): string[] {
+  const policies = {
+    pgm_read: `FOR SELECT TO ${producer}, ${consumer}, ${admin} USING (true)`,
+    pgm_publish: `FOR INSERT TO ${producer} WITH CHECK (deaths IS NULL AND attempts = 0 AND lease_token IS NULL)`,
+    pgm_dead_letter: `FOR INSERT TO ${consumer} WITH CHECK (jsonb_typeof(deaths) = 'array' AND jsonb_array_length(deaths) > 0 AND lease_token IS NULL)`,
+    pgm_settle: `FOR UPDATE TO ${consumer} USING (true) WITH CHECK (true)`,
+    pgm_ack: `FOR DELETE TO ${consumer} USING (true)`,
+    pgm_admin: `FOR ALL TO ${admin} USING (true) WITH CHECK (true)`,
+  };
+  return [
+    `ALTER TABLE ${s}.messages ENABLE ROW LEVEL SECURITY`,
+    ...Object.entries(policies).flatMap(([name, rule]) => [`DROP POLICY IF EXISTS ${name} ON ${s}.messages`, `CREATE POLICY ${name} ON ${s}.messages ${rule}`]),
   ];
 }
 
