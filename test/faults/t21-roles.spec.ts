@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { Broker, ensureRoles } from '@app/messaging';
+import { Broker, dropRoles, ensureRoles } from '@app/messaging';
 import { recordFaultReport } from '@app/messaging/testing/faults';
-import { dropSystemDatabases, onDatabase, setUpSystemDatabases, urlFor, type SystemDatabaseAccess } from '../../apps/database-setup/src/set-up-databases.js';
+import { dropSystemDatabases, onDatabase, setUpSystemDatabases, urlFor, withClient, type SystemDatabaseAccess } from '../../apps/database-setup/src/set-up-databases.js';
 
 // T21 (reliability.md §4.5): the system's roles, set up as npm start and compose set them up, can do their job and
 // nothing else. Roles are cluster-wide, so every name carries a prefix of this run, and all is dropped afterwards.
@@ -22,15 +21,7 @@ const connect = async (role: string) => {
   brokers.push(broker);
   return broker;
 };
-async function sql(url: string, text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
+const sql = (url: string, text: string, values: unknown[] = []) => withClient(url, (client) => client.query(text, values));
 
 const refusals: { role: string; operation: string; code: string | undefined }[] = [];
 /** Runs a forbidden operation; it must fail with `code` (42501, insufficient_privilege). */
@@ -51,14 +42,9 @@ let gaps: string[] = [];
 beforeAll(async () => {
   access = await setUpSystemDatabases(serverUrl, { prefix, passwordOf });
   const broker = access.roles.broker;
-  await sql(serverUrl, 'SELECT 1');
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await ensureRoles(admin, [], Object.entries(single).map(([group, name]) => ({ name, password: passwordOf(name), memberOf: [broker[group as keyof typeof single]] })));
-  } finally {
-    await admin.end();
-  }
+  await withClient(serverUrl, (admin) =>
+    ensureRoles(admin, [], Object.entries(single).map(([group, name]) => ({ name, password: passwordOf(name), memberOf: [broker[group as keyof typeof single]] }))),
+  );
   // The topology, as the broker's owner declares it (the apps declare theirs at boot as consumers).
   const owner = await Broker.connect({ connectionString: access.ownerUrls.broker, migrate: false, poolSize: 1 });
   try {
@@ -75,13 +61,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(brokers.map((b) => b.close()));
   if (access) await dropSystemDatabases(serverUrl, prefix);
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    for (const name of Object.values(single)) await admin.query(`DROP ROLE IF EXISTS "${name}"`);
-  } finally {
-    await admin.end();
-  }
+  await withClient(serverUrl, (admin) => dropRoles(admin, Object.values(single)));
   recordFaultReport({
     id: 'T21',
     title: 'Least-privilege roles',

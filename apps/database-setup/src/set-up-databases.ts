@@ -9,7 +9,6 @@ import {
   restrictDatabase,
   SERVICE_SCHEMA,
   SERVICE_TYPEORM_MIGRATIONS_TABLE,
-  type RoleClient,
 } from '@app/messaging';
 import { adoptSchemaObjects } from './adopt-objects.js';
 import { loginRoles, SERVICES, systemRoles, type SystemRoles } from './system-roles.js';
@@ -50,7 +49,8 @@ export function onDatabase(serverUrl: string, database: string): string {
   return url.toString();
 }
 
-async function withClient<T>(url: string, work: (client: RoleClient) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

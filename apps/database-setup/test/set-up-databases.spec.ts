@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { migrateDatabase, migrateServiceDatabase } from '@app/messaging';
 import { testDatabaseUrl } from '@app/messaging/testing';
-import { dropSystemDatabases, onDatabase, setUpSystemDatabases } from '../src/set-up-databases.js';
+import { dropSystemDatabases, onDatabase, setUpSystemDatabases, withClient } from '../src/set-up-databases.js';
 import { SERVICES, systemRoles } from '../src/system-roles.js';
 
 // A data folder from before the roles existed: the superuser created and migrated every database. The setup must
@@ -11,15 +10,7 @@ describe('setUpSystemDatabases on databases the superuser migrated', () => {
   const server = testDatabaseUrl();
   const prefix = `setup_${randomBytes(3).toString('hex')}_`;
   const roles = systemRoles(prefix);
-  const query = async (url: string, text: string, values: unknown[] = []) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await client.query(text, values);
-    } finally {
-      await client.end();
-    }
-  };
+  const query = (url: string, text: string) => withClient(url, (client) => client.query(text));
   afterAll(() => dropSystemDatabases(server, prefix));
 
   it('gives every table, sequence and function to the owner role, and the app role can use them', async () => {
