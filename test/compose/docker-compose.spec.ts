@@ -38,7 +38,8 @@ const APPS: Record<string, { env: readonly string[]; port: number }> = {
 };
 // Workers made by npm run new:worker: registered in apps/workers.json with their port and the variables they need.
 const WORKERS = readWorkerRegistry(path('apps/workers.json')).workers;
-for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', ...worker.env], port: worker.port };
+// Besides those, every scaffolded worker reads PORT, DATABASE_PASSWORD and MIGRATE_ON_START (scripts/new-worker/templates.ts).
+for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...worker.env], port: worker.port };
 /** Variables the OpenTelemetry SDK reads, not the app's own code. */
 const OTEL = /^OTEL_/;
 
