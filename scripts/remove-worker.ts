@@ -28,7 +28,7 @@ try {
   console.log(removedFrom.length > 0 ? `Removed ${app} from ${removedFrom.join(', ')}.` : `${app} was not registered anywhere.`);
   const url = brokerUrl();
   if (!url) {
-    console.error(`No broker to delete ${name}.* queues from: set BROKER_DATABASE_URL (npm start prints it) and run this again.`);
+    console.error(`No broker to delete ${name}.* queues from: set BROKER_DATABASE_URL to the broker database as the superuser (or a member of broker_admin: the worker role npm start prints may not delete queues) and run this again.`);
     process.exit(1);
   }
   try {

@@ -13,7 +13,7 @@ import { startTelemetry } from '@app/messaging/telemetry';
 
 startTelemetry('${app}');
 `,
-    [`apps/${app}/src/config.ts`]: `import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
+    [`apps/${app}/src/config.ts`]: `import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl } from '@app/messaging';
 
 /** What ${app} reads from its environment (each may also come from a file: NAME_FILE). */
 export interface ${Name}WorkerConfig {
@@ -21,17 +21,20 @@ export interface ${Name}WorkerConfig {
   opsPort: number;
   /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (npm start sets 127.0.0.1). */
   opsHost?: string;
-  /** The broker's database. BROKER_DATABASE_URL. */
+  /** The broker's database (DATABASE_PASSWORD is put in it when it has none). BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
+  /** Migrate the broker at start. MIGRATE_ON_START, default true; npm start and compose migrate beforehand, as the owner. */
+  migrateOnStart?: boolean;
 }
 
-export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'BROKER_DATABASE_URL'] as const;
+export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'BROKER_DATABASE_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
 
 export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): ${Name}WorkerConfig {
   return {
     opsPort: portFromEnvironment('OPS_PORT', ${port}, env),
     opsHost: readEnvironment('OPS_HOST', env),
-    brokerDatabaseUrl: requireEnvironment('BROKER_DATABASE_URL', env),
+    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
   };
 }
 `,
@@ -69,7 +72,7 @@ export class ${Name}WorkerModule {
       module: ${Name}WorkerModule,
       imports: [
         structuredLoggerModule('${app}'),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}' }),
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}', migrate: config.migrateOnStart, housekeeping: false }),
         // Health and metrics on the ops port (OPS_PORT), the only port a worker has.
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
       ],
@@ -154,7 +157,9 @@ export function composeService({ app, port }: WorkerNames) {
     build: { context: '.', dockerfile: 'Dockerfile', args: { APP: app } },
     environment: {
       OPS_PORT: String(port),
-      BROKER_DATABASE_URL_FILE: '/run/secrets/broker_database_url',
+      BROKER_DATABASE_URL: 'postgres://worker@postgres:5432/broker',
+      DATABASE_PASSWORD_FILE: '/run/secrets/worker_password',
+      MIGRATE_ON_START: 'false',
       OTEL_SERVICE_NAME: app,
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
     },

@@ -4,7 +4,7 @@ import { redactedUrl } from './server-check.js';
 import type { RunningSystem } from './start-system.js';
 import { displayPath } from './data-dir-lock.js';
 
-/** What npm start prints once everything is up: every address, and the broker URL a new worker needs. */
+/** What npm start prints once everything is up: every address, and the broker URL a new worker needs (the worker role's). */
 export function banner(system: RunningSystem): string {
   const row = (name: string, address: string, note = '') => `  ${name.padEnd(20)} ${address}${note ? `   (${note})` : ''}`;
   const workers = Object.entries(system.workerHealthUrls).map(([app, url]) => row(app, url, 'health'));
@@ -23,7 +23,7 @@ ${server}
 A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):
   ${signCustomerToken(system.orderApiAuth, 'cust-1')}
 A worker of your own (npm run new:worker) needs:
-  BROKER_DATABASE_URL=${system.server.embedded ? system.databases.broker : redactedUrl(system.databases.broker)}
+  BROKER_DATABASE_URL=${system.server.embedded ? system.appDatabases.worker.broker : redactedUrl(system.appDatabases.worker.broker)}
 Try: ${demo}      Stop: Ctrl-C
 `;
 }

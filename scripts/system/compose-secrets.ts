@@ -2,8 +2,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSecretFile } from './dev-secrets.js';
 
-/** The compose secrets made on the user's machine by `npm run secrets` (git-ignored), never committed. */
-export const GENERATED_SECRETS = ['order_api_jwt_secret'] as const;
+/**
+ * The compose secrets, all made on the user's machine by `npm run secrets` (git-ignored), never committed: the
+ * superuser's and every role's database password, and the key of the order API's tokens.
+ */
+export const GENERATED_SECRETS = [
+  'postgres_password',
+  'broker_owner_password',
+  'orders_owner_password',
+  'payments_owner_password',
+  'notifications_owner_password',
+  'order_api_password',
+  'payment_worker_password',
+  'notification_worker_password',
+  'worker_password',
+  'order_api_jwt_secret',
+] as const;
 
 /** Makes each generated secret missing from `dir`; returns the names it made. */
 export function generateSecrets(dir: string): string[] {

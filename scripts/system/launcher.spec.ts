@@ -109,7 +109,8 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
       'A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):',
       expect.stringMatching(/^ {2}[\w-]+\.[\w-]+\.[\w-]+$/),
       'A worker of your own (npm run new:worker) needs:',
-      `  BROKER_DATABASE_URL=${pgUrl}/broker`,
+      // The role of scaffolded workers, with the password npm start generated and keeps beside the data folder.
+      `  BROKER_DATABASE_URL=postgres://worker:${JSON.parse(readFileSync(join(scratch, 'data', 'database-roles.json'), 'utf8')).worker}@127.0.0.1:${ports.PORT_POSTGRES}/broker`,
       `Try: ORDER_API_URL=http://127.0.0.1:${ports.PORT_ORDER_API} npm run demo      Stop: Ctrl-C`,
       '',
     ]);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
-import { createSystemDatabases, type SystemDatabases } from './databases.js';
+import { createSystemDatabases, passwordsFileFor, type SystemDatabaseAccess, type SystemDatabases } from './databases.js';
 import { developmentAuth } from './dev-secrets.js';
 import { LauncherError } from './launcher-error.js';
 import { choosePostgresPort, rememberPostgresPort } from './postgres-port.js';
@@ -24,8 +24,10 @@ export interface SystemOptions {
   dataDir?: string;
   /** Port of the embedded PostgreSQL. Default: the one it used last (5433 the first time), or a free one if taken. */
   postgresPort?: number;
-  /** Prefix of the database names (tests use it to run beside each other). Default none. */
+  /** Prefix of the database and role names (tests use it to run beside each other). Default none. */
   databasePrefix?: string;
+  /** Where the generated role passwords are kept. Default database-roles.json beside the data folder (.data/), or none (this run only) with a prefix. */
+  passwordsFile?: string | null;
   ports?: Partial<SystemPorts>;
   /** The registry of scaffolded workers to run too (npm run new:worker writes it); null: none. Default apps/workers.json. */
   workersFile?: string | null;
@@ -55,7 +57,10 @@ export interface RunningSystem {
   workerHealthUrls: Record<string, string>;
   /** The PostgreSQL server, and for the embedded one its data folder. */
   server: { url: string; embedded?: { dataDir: string } };
+  /** Each database for the server's superuser (tests look inside); the apps connect as their own roles. */
   databases: SystemDatabases;
+  /** The URLs each app connects with, as its role (`worker`: the role of workers made by npm run new:worker). */
+  appDatabases: SystemDatabaseAccess['apps'];
   /** Resolves with the reason when a service keeps dying and the launcher gave up (everything is then stopping). */
   failed: Promise<string>;
   /** The processes as first started (simulators and apps): a restart replaces one, so its `exited` is a death a test sees. */
@@ -64,8 +69,9 @@ export interface RunningSystem {
 }
 
 /**
- * Starts the whole reference system as processes: PostgreSQL (embedded unless a server is given), its databases and
- * migrations, the payment provider simulator and the SMTP catcher, then order-api, payment-worker,
+ * Starts the whole reference system as processes: PostgreSQL (embedded unless a server is given), its databases,
+ * roles and migrations (run as each database's owner role; the apps connect as roles that cannot run DDL and do not
+ * migrate at start), the payment provider simulator and the SMTP catcher, then order-api, payment-worker,
  * notification-worker and the workers in the registry. Each is restarted with backoff if it dies. This is what
  * `npm start` runs, and what the end-to-end tests start. Problems the user can fix throw a LauncherError.
  */
@@ -128,8 +134,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       if (remember) rememberPostgresPort(dataDir, port);
       embedded = { dataDir };
     }
-    const databases = await createSystemDatabases(serverUrl, options.databasePrefix ?? '');
-    log(`Databases ready on ${new URL(serverUrl).host}: ${Object.values(databases).map((u) => new URL(u).pathname.slice(1)).join(', ')}`);
+    const prefix = options.databasePrefix ?? '';
+    const passwordsFile = options.passwordsFile !== undefined ? options.passwordsFile : prefix ? null : passwordsFileFor(dataDir);
+    const { databases, apps: appDatabases } = await createSystemDatabases(serverUrl, prefix, passwordsFile);
+    log(`Databases ready on ${new URL(serverUrl).host}: ${Object.values(databases).map((u) => new URL(u).pathname.slice(1)).join(', ')} (migrated by their owner roles; each app connects as its own role)`);
 
     const provider = supervise(infrastructure, 'payment-provider', entry('payment-provider'), { PORT: String(ports.paymentProvider), HOST: '127.0.0.1' });
     const paymentProviderUrl = `http://127.0.0.1:${ports.paymentProvider}`;
@@ -140,35 +148,39 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     }
     await waitUntilHealthy(provider.service, `${paymentProviderUrl}/health`);
 
-    // Health and metrics on ports of their own, reachable from this machine only.
-    const common = { BROKER_DATABASE_URL: databases.broker, NODE_ENV: process.env.NODE_ENV ?? 'development', OPS_HOST: '127.0.0.1', ...options.env };
+    // The roles cannot run DDL: the migrations ran above, as the owners. Health and metrics on ports of their own,
+    // reachable from this machine only.
+    const common = { MIGRATE_ON_START: 'false', NODE_ENV: process.env.NODE_ENV ?? 'development', OPS_HOST: '127.0.0.1', ...options.env };
     const payment = supervise(apps, 'payment-worker', entry('payment-worker'), {
       ...common,
+      BROKER_DATABASE_URL: appDatabases['payment-worker'].broker,
       OTEL_SERVICE_NAME: 'payment-worker',
       OPS_PORT: String(ports.paymentWorker),
-      PAYMENTS_DATABASE_URL: databases.payments,
+      PAYMENTS_DATABASE_URL: appDatabases['payment-worker'].own!,
       PAYMENT_PROVIDER_URL: paymentProviderUrl,
     });
     const notification = supervise(apps, 'notification-worker', entry('notification-worker'), {
       ...common,
+      BROKER_DATABASE_URL: appDatabases['notification-worker'].broker,
       OTEL_SERVICE_NAME: 'notification-worker',
       OPS_PORT: String(ports.notificationWorker),
-      NOTIFICATIONS_DATABASE_URL: databases.notifications,
+      NOTIFICATIONS_DATABASE_URL: appDatabases['notification-worker'].own!,
       SMTP_URL: smtpUrl,
     });
     const api = supervise(apps, 'order-api', entry('order-api'), {
       ...common,
+      BROKER_DATABASE_URL: appDatabases['order-api'].broker,
       OTEL_SERVICE_NAME: 'order-api',
       PORT: String(ports.orderApi),
       OPS_PORT: String(ports.orderApiOps),
-      ORDERS_DATABASE_URL: databases.orders,
+      ORDERS_DATABASE_URL: appDatabases['order-api'].own!,
       ...(orderApiAuth.secretFile ? { ORDER_API_JWT_SECRET_FILE: orderApiAuth.secretFile } : { ORDER_API_JWT_SECRET: orderApiAuth.secret }),
       ORDER_API_JWT_AUDIENCE: orderApiAuth.audience,
       ORDER_API_JWT_ISSUER: orderApiAuth.issuer,
       ...(options.alertWebhookUrl ? { ALERT_WEBHOOK_URL: options.alertWebhookUrl } : {}),
     });
     // What a registered worker may ask for; anything else is refused at start rather than left unset.
-    const provided: Record<string, string> = { BROKER_DATABASE_URL: databases.broker, SMTP_URL: smtpUrl, PAYMENT_PROVIDER_URL: paymentProviderUrl };
+    const provided: Record<string, string> = { BROKER_DATABASE_URL: appDatabases.worker.broker, SMTP_URL: smtpUrl, PAYMENT_PROVIDER_URL: paymentProviderUrl };
     const registered = workers.map((worker) => {
       const unknown = worker.env.filter((name) => !(name in provided));
       if (unknown.length > 0) throw new LauncherError(`${worker.app} (apps/workers.json) asks for ${unknown.join(', ')}, which npm start does not provide: set its env to some of ${Object.keys(provided).join(', ')}`);
@@ -198,6 +210,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       workerHealthUrls,
       server: { url: serverUrl, embedded },
       databases,
+      appDatabases,
       failed,
       services: [...infrastructure, ...apps].map((s) => s.service),
       stop,

@@ -10,6 +10,7 @@ import { PAYMENT_WORKER_ENVIRONMENT } from '../../apps/payment-worker/src/config
 import { NOTIFICATION_WORKER_ENVIRONMENT } from '../../apps/notification-worker/src/config.js';
 import { PAYMENT_PROVIDER_ENVIRONMENT } from '../../apps/payment-provider/src/environment.js';
 import { GENERATED_SECRETS, generateSecrets } from '../../scripts/system/compose-secrets.js';
+import { loginRoles, systemRoles } from '../../apps/database-setup/src/system-roles.js';
 import { DEFAULT_PORTS } from '../../scripts/system/start-system.js';
 import { readWorkerRegistry } from '../../scripts/system/worker-registry.js';
 
@@ -42,7 +43,8 @@ const APPS: Record<string, { env: readonly string[]; port?: number; opsPort: num
 };
 // Workers made by npm run new:worker: registered in apps/workers.json with their port and the variables they need.
 const WORKERS = readWorkerRegistry(path('apps/workers.json')).workers;
-for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', 'OPS_PORT', 'OPS_HOST', ...worker.env], opsPort: worker.port };
+// Besides those, every scaffolded worker reads OPS_PORT, OPS_HOST, DATABASE_PASSWORD and MIGRATE_ON_START (scripts/new-worker/templates.ts).
+for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', 'OPS_PORT', 'OPS_HOST', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...worker.env], opsPort: worker.port };
 /** Variables the OpenTelemetry SDK reads, not the app's own code. */
 const OTEL = /^OTEL_/;
 
@@ -67,9 +69,10 @@ describe('docker-compose.yml', () => {
     expect(compose.services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
     expect(compose.services.jaeger.ports).toEqual(expect.arrayContaining(['127.0.0.1:16686:16686', '127.0.0.1:4318:4318']));
     expect(compose.services.mailpit.image).toMatch(/^axllent\/mailpit:/);
-    const reference = ['jaeger', 'mailpit', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres'];
+    const reference = ['jaeger', 'mailpit', 'migrate', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres'];
     expect(Object.keys(compose.services).sort()).toEqual([...reference, ...Object.keys(WORKERS)].sort());
-    for (const service of Object.values(compose.services) as Json[]) expect(service.healthcheck?.test).toBeDefined();
+    // Every long-running service has a health check; migrate runs once and exits.
+    for (const [name, service] of Object.entries(compose.services) as [string, Json][]) if (name !== 'migrate') expect(service.healthcheck?.test).toBeDefined();
   });
 
   it.each(Object.entries(APPS))('%s: builds from the Dockerfile with its APP, sets only variables the app reads, and agrees on its port', (name, app) => {
@@ -94,19 +97,42 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('takes secrets from files that exist, never from literals, and the databases the URLs name are created', () => {
+  it('takes secrets from files that exist, never from literals; each app connects as its own role to databases that exist', () => {
     const init = readFileSync(path('docker/postgres/init-databases.sql'), 'utf8');
-    for (const [name, secret] of Object.entries(compose.secrets) as [string, Json][]) {
-      // A generated one is made by npm run secrets on the user's machine; the others are committed.
-      if ((GENERATED_SECRETS as readonly string[]).includes(name)) continue;
-      expect(existsSync(path(secret.file))).toBe(true);
-      if (name.endsWith('_database_url')) {
-        const database = new URL(readFileSync(path(secret.file), 'utf8').trim()).pathname.slice(1);
-        expect(init).toContain(`CREATE DATABASE ${database};`);
-      }
-    }
+    // Every secret is made by npm run secrets on the user's machine (git-ignored): none is committed.
+    expect(Object.keys(compose.secrets).sort()).toEqual([...GENERATED_SECRETS].sort());
+    for (const [name, secret] of Object.entries(compose.secrets) as [string, Json][]) expect(secret.file).toBe(`./secrets/${name}`);
     expect(JSON.stringify(compose.services)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);
     expect(compose.services.postgres.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
+    const roles = systemRoles('');
+    const apps = [...['order-api', 'payment-worker', 'notification-worker'].map((name) => [name, roles.apps[name]]), ...Object.keys(WORKERS).map((name) => [name, roles.apps.worker])];
+    for (const [name, role] of apps) {
+      const environment = compose.services[name].environment;
+      const urls = Object.entries(environment).filter(([key]) => key.endsWith('_DATABASE_URL')).map(([, value]) => new URL(value as string));
+      expect(urls.length).toBeGreaterThan(0);
+      for (const url of urls) {
+        expect(url.username).toBe(role);
+        expect(init).toContain(`CREATE DATABASE ${url.pathname.slice(1)};`);
+      }
+      expect(environment.DATABASE_PASSWORD_FILE).toBe(`/run/secrets/${role}_password`);
+      expect(environment.MIGRATE_ON_START).toBe('false');
+    }
+  });
+
+  it('sets up the roles and migrates in a one-shot service, as the owners, with a password file for every role', () => {
+    const migrate = compose.services.migrate;
+    expect(migrate.build.args.APP).toBe('database-setup');
+    expect(existsSync(path('apps/database-setup/src/main.ts'))).toBe(true);
+    expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(migrate.restart).toBe('on-failure');
+    expect(migrate.environment).toEqual({ POSTGRES_ADMIN_URL: 'postgres://postgres@postgres:5432/postgres', POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password', ROLE_PASSWORDS_DIR: '/run/secrets' });
+    const expected = loginRoles(systemRoles(''), () => 'x').map((role) => `${role.name}_password`);
+    expect([...migrate.secrets].sort()).toEqual(['postgres_password', ...expected].sort());
+    // Only migrate holds the superuser's and the owners' passwords.
+    for (const [name, service] of Object.entries(compose.services) as [string, Json][]) {
+      if (name === 'migrate' || name === 'postgres') continue;
+      expect((service.secrets ?? []).filter((secret: string) => secret === 'postgres_password' || secret.includes('_owner_'))).toEqual([]);
+    }
   });
 
   it('publishes the UIs and OTLP on the loopback only, and PostgreSQL not at all', () => {
@@ -141,6 +167,9 @@ describe('docker-compose.yml', () => {
       const dependsOn = compose.services[name].depends_on;
       expect(dependsOn.postgres).toEqual({ condition: 'service_healthy' });
       expect(dependsOn.jaeger).toEqual({ condition: 'service_healthy' });
+      expect(dependsOn.migrate).toEqual({ condition: 'service_completed_successfully' });
+      // An app that loses its database for longer than its retries exits; compose starts it again.
+      expect(compose.services[name].restart).toBe('unless-stopped');
     }
     expect(compose.services['payment-worker'].depends_on['payment-provider']).toEqual({ condition: 'service_healthy' });
     expect(compose.services['notification-worker'].depends_on.mailpit).toEqual({ condition: 'service_healthy' });

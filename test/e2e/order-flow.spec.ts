@@ -161,4 +161,28 @@ describe('the order system end to end, as processes', () => {
     expect(inTrace().some((s) => s.service === 'payment-worker' && s.name.startsWith('pg.query') && s.kind === 3)).toBe(true);
     expect(new Set(inTrace().map((s) => s.service))).toEqual(new Set(['order-api', 'payment-worker', 'notification-worker']));
   }, 60_000);
+  it('runs every app as its own role: no connection to the system\'s databases is the superuser, none runs DDL', async () => {
+    const admin = new pg.Client({ connectionString: system.databases.broker });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ datname: string; usename: string }>(
+        `SELECT DISTINCT datname, usename::text FROM pg_stat_activity WHERE datname LIKE $1 || '%' AND pid <> pg_backend_pid() ORDER BY 1, 2`,
+        [prefix],
+      );
+      expect(rows).toEqual([
+        { datname: `${prefix}broker`, usename: `${prefix}notification_worker` },
+        { datname: `${prefix}broker`, usename: `${prefix}order_api` },
+        { datname: `${prefix}broker`, usename: `${prefix}payment_worker` },
+        { datname: `${prefix}notifications`, usename: `${prefix}notification_worker` },
+        { datname: `${prefix}orders`, usename: `${prefix}order_api` },
+        { datname: `${prefix}payments`, usename: `${prefix}payment_worker` },
+      ]);
+      const { rows: superusers } = await admin.query(`SELECT rolname FROM pg_roles WHERE rolname LIKE $1 || '%' AND (rolsuper OR rolcreatedb OR rolcreaterole)`, [prefix]);
+      expect(superusers).toEqual([]);
+      // Nothing the apps do at start or while running needs more than their roles have.
+      expect(logs.filter((line) => /permission denied|42501|must be owner/i.test(line))).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
 
 /** What the notification worker reads from its environment. */
 export interface NotificationWorkerConfig {
@@ -10,22 +10,31 @@ export interface NotificationWorkerConfig {
   notificationsDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
+  /**
+   * Migrate the broker and the service database at start. MIGRATE_ON_START, default true (development). npm start and
+   * compose set false: there the app's role cannot run DDL and `npm run migrate` migrates as the owner roles.
+   */
+  migrateOnStart?: boolean;
   /** SMTP server, e.g. smtp://localhost:1025 (Mailpit in compose, the launcher's catcher in development). SMTP_URL. */
   smtpUrl: string;
   /** Sender address. MAIL_FROM, default 'Shop <orders@shop.example>'. */
   mailFrom: string;
 }
 
-/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM'] as const;
+/**
+ * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
+ * the database URLs that carry none.
+ */
+export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
 
 export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.env): NotificationWorkerConfig {
   const required = (name: string) => requireEnvironment(name, env);
   return {
     opsPort: portFromEnvironment('OPS_PORT', 3002, env),
     opsHost: readEnvironment('OPS_HOST', env),
-    notificationsDatabaseUrl: required('NOTIFICATIONS_DATABASE_URL'),
-    brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
+    notificationsDatabaseUrl: requireDatabaseUrl('NOTIFICATIONS_DATABASE_URL', env),
+    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     smtpUrl: required('SMTP_URL'),
     mailFrom: readEnvironment('MAIL_FROM', env) ?? 'Shop <orders@shop.example>',
   };

@@ -15,13 +15,15 @@ export class NotificationWorkerModule {
         structuredLoggerModule('notification-worker'),
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker' }),
+        // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker', migrate: config.migrateOnStart, housekeeping: false }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({
           url: config.notificationsDatabaseUrl,
           entities: [SentMailEntity],
           migrations: [CreateSentMails1764400000002],
           relay: false,
+          migrate: config.migrateOnStart,
         }),
       ],
       controllers: [NotificationsHandler, HealthController],

@@ -1,4 +1,4 @@
-import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl } from '@app/messaging';
 import { ORDER_API_AUTH_ENVIRONMENT, readOrderApiAuthConfig, type OrderApiAuthConfig } from './auth/auth-config.js';
 
 /** What the order API reads from its environment (the names docker-compose.yml and the launcher set). */
@@ -13,25 +13,33 @@ export interface OrderApiConfig {
   ordersDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
+  /**
+   * Migrate the broker and the service database at start. MIGRATE_ON_START, default true (development). npm start and
+   * compose set false: there the app's role cannot run DDL and `npm run migrate` migrates as the owner roles.
+   */
+  migrateOnStart?: boolean;
   /** Slack-compatible webhook for dead-letter alerts. ALERT_WEBHOOK_URL, optional. */
   alertWebhookUrl?: string;
   /** How callers' bearer tokens are checked. ORDER_API_JWT_SECRET (or _FILE), ORDER_API_JWT_AUDIENCE, ORDER_API_JWT_ISSUER. */
   auth: OrderApiAuthConfig;
 }
 
-/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', ...ORDER_API_AUTH_ENVIRONMENT] as const;
+/**
+ * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
+ * the database URLs that carry none.
+ */
+export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...ORDER_API_AUTH_ENVIRONMENT] as const;
 
 export const DEFAULT_OPS_PORT = 3020;
 
 export function readOrderApiConfig(env: NodeJS.ProcessEnv = process.env): OrderApiConfig {
-  const required = (name: string) => requireEnvironment(name, env);
   return {
     port: portFromEnvironment('PORT', 3000, env),
     opsPort: portFromEnvironment('OPS_PORT', DEFAULT_OPS_PORT, env),
     opsHost: readEnvironment('OPS_HOST', env),
-    ordersDatabaseUrl: required('ORDERS_DATABASE_URL'),
-    brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
+    ordersDatabaseUrl: requireDatabaseUrl('ORDERS_DATABASE_URL', env),
+    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     alertWebhookUrl: readEnvironment('ALERT_WEBHOOK_URL', env),
     auth: readOrderApiAuthConfig(env),
   };

@@ -24,8 +24,8 @@ export class OrderApiModule {
           secret: config.auth.secret,
           verifyOptions: { algorithms: ['HS256'], audience: config.auth.audience, issuer: config.auth.issuer },
         }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api' }),
-        ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS }),
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api', migrate: config.migrateOnStart }),
+        ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS, migrate: config.migrateOnStart }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [

@@ -1,4 +1,4 @@
-import { portFromEnvironment, readEnvironment, requireEnvironment } from '@app/messaging';
+import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
 
 /** What the payment worker reads from its environment. */
 export interface PaymentWorkerConfig {
@@ -10,20 +10,29 @@ export interface PaymentWorkerConfig {
   paymentsDatabaseUrl: string;
   /** The broker's database. BROKER_DATABASE_URL. */
   brokerDatabaseUrl: string;
+  /**
+   * Migrate the broker and the service database at start. MIGRATE_ON_START, default true (development). npm start and
+   * compose set false: there the app's role cannot run DDL and `npm run migrate` migrates as the owner roles.
+   */
+  migrateOnStart?: boolean;
   /** Base URL of the payment provider. PAYMENT_PROVIDER_URL. */
   paymentProviderUrl: string;
 }
 
-/** The environment variables this app reads (each may also come from a file: NAME_FILE). */
-export const PAYMENT_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL'] as const;
+/**
+ * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
+ * the database URLs that carry none.
+ */
+export const PAYMENT_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
 
 export function readPaymentWorkerConfig(env: NodeJS.ProcessEnv = process.env): PaymentWorkerConfig {
   const required = (name: string) => requireEnvironment(name, env);
   return {
     opsPort: portFromEnvironment('OPS_PORT', 3001, env),
     opsHost: readEnvironment('OPS_HOST', env),
-    paymentsDatabaseUrl: required('PAYMENTS_DATABASE_URL'),
-    brokerDatabaseUrl: required('BROKER_DATABASE_URL'),
+    paymentsDatabaseUrl: requireDatabaseUrl('PAYMENTS_DATABASE_URL', env),
+    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     paymentProviderUrl: required('PAYMENT_PROVIDER_URL'),
   };
 }

@@ -15,8 +15,9 @@ export class PaymentWorkerModule {
         structuredLoggerModule('payment-worker'),
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'payment-worker' }),
-        ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001] }),
+        // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
+        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'payment-worker', migrate: config.migrateOnStart, housekeeping: false }),
+        ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001], migrate: config.migrateOnStart }),
       ],
       controllers: [OrderCreatedHandler, HealthController],
       providers: [{ provide: PaymentProviderClient, useValue: new PaymentProviderClient(config.paymentProviderUrl) }],

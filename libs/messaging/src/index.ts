@@ -50,9 +50,23 @@ export { connectPgServer } from './nest/connect-pg-server.js';
 export { applyHttpServerDefaults, type HttpServerDefaultsOptions } from './nest/http-server-defaults.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
-export { portFromEnvironment, readEnvironment, requireEnvironment } from './nest/environment.js';
+export { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from './nest/environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
 export { OPS_LISTENER_OPTIONS, OPS_PATHS, OpsEndpoint, OpsListener, OpsListenerGuard, type OpsListenerOptions } from './ops/ops-listener.js';
 export { OpsModule } from './ops/ops.module.js';
+export { migrateServiceDatabase, SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './nest/service-migrations.js';
+export {
+  APP_ROLE_SETTINGS,
+  dropRoles,
+  ensureRoles,
+  grantBrokerRoles,
+  grantServiceDatabase,
+  restrictDatabase,
+  scramVerifier,
+  type BrokerRoleNames,
+  type LoginRole,
+  type RoleClient,
+  type ServiceGrants,
+} from './roles/database-roles.js';
 export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';

@@ -31,3 +31,32 @@ export function portFromEnvironment(name: string, fallback: number, env: NodeJS.
   if (!(port >= 0 && port <= 65535)) throw new InvalidArgumentError(`${name} must be a port number (0-65535), got ${JSON.stringify(text)}`, { variable: name });
   return port;
 }
+
+/**
+ * A database URL setting (see requireEnvironment). When `DATABASE_PASSWORD` (or `DATABASE_PASSWORD_FILE`, a secret
+ * file) is set and the URL has no password, the URL gets that one: the URL then holds no secret and can be plain
+ * configuration.
+ */
+export function requireDatabaseUrl(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = requireEnvironment(name, env);
+  const password = readEnvironment('DATABASE_PASSWORD', env);
+  if (!password) return value;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`${name} is not a URL`, { variable: name });
+  }
+  if (url.password) return value;
+  url.password = encodeURIComponent(password);
+  return url.toString();
+}
+
+/** A yes/no setting: unset gives `fallback`; `true`/`1`/`yes` and `false`/`0`/`no` (any case), else an error. */
+export function readFlag(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = readEnvironment(name, env)?.toLowerCase();
+  if (value === undefined || value === '') return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new InvalidArgumentError(`${name} must be true or false, got ${JSON.stringify(value)}`, { variable: name });
+}

@@ -9,6 +9,7 @@ import { Inbox, type InboxOptions } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
 import { migrateDatabase, SERVICE_MIGRATIONS } from '../sql/migrator.js';
+import { SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './service-migrations.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { runWhileAppRuns } from './background-task.js';
 import { nestBrokerLogger } from './nest-logger.js';
@@ -16,9 +17,14 @@ import { nestBrokerLogger } from './nest-logger.js';
 export interface ServiceDatabaseOptions {
   /** The service's own database. */
   url: string;
-  /** Its TypeORM entities and migrations (run at boot, after the outbox and inbox tables). */
+  /** Its TypeORM entities and migrations (run at boot, after the outbox and inbox tables, unless `migrate: false`). */
   entities: NonNullable<DataSourceOptions['entities']>;
   migrations: NonNullable<DataSourceOptions['migrations']>;
+  /**
+   * Migrate the database at boot. Default true. Set false when the app connects as a role that may not run DDL:
+   * then the owner role migrates it beforehand with `migrateServiceDatabase`.
+   */
+  migrate?: boolean;
   /** Run this service's outbox relay to the broker of MessagingModule. Default true. */
   relay?: boolean;
   /** The inbox's retention (default 7 days) and how often its housekeeping purges older rows (default 1 hour). */
@@ -43,9 +49,6 @@ export const SERVICE_DATABASE_DEFAULTS = { poolSize: 10, consumerPoolSize: 10, r
 /** The TypeORM DataSource of the consumers (the Inbox runs on it), beside the default one. */
 export const CONSUMER_DATA_SOURCE = 'pg-messaging-consumers';
 
-/** Schema of the outbox and inbox tables in a service's database. */
-const SERVICE_SCHEMA = 'messaging';
-
 /**
  * A service's own database, as the reference apps use it: TypeORM (DataSource, EntityManager, repositories) on it,
  * its outbox and inbox tables migrated first, and an injectable `Outbox` and `Inbox`; while the app runs, the inbox
@@ -69,8 +72,9 @@ export class ServiceDatabaseModule {
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
-            await migrateDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
-            return { ...dataSource(sizes.poolSize), migrations: options.migrations, migrationsTableName: 'typeorm_migrations', migrationsRun: true };
+            const migrate = options.migrate ?? true;
+            if (migrate) await migrateDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
+            return { ...dataSource(sizes.poolSize), migrations: options.migrations, migrationsTableName: SERVICE_TYPEORM_MIGRATIONS_TABLE, migrationsRun: migrate };
           },
         }),
         TypeOrmModule.forRootAsync({ name: CONSUMER_DATA_SOURCE, useFactory: () => dataSource(sizes.consumerPoolSize) }),
