@@ -54,6 +54,13 @@ describe('checkTotalQueue', () => {
     expect(r.duplicated).toEqual(['pub-0']);
   });
 
+  it('counts a value whose ack went out without an answer (the consumer died) as completed, not lost', () => {
+    const h = byTime([...publish('pub-0'), ...publish('pub-1'), deliver('pub-0', 'c', 't1', 10, 20), ...settle('ack', 'pub-0', 'c', 't1', 'info', 15), deliver('pub-1', 'c', 't2', 10, 20), ev({ type: 'invoke', f: 'ack', value: 'pub-1', process: 'c', leaseToken: 't2' })]);
+    expect(checkTotalQueue(h)).toMatchObject({ valid: true, lost: [], ackUnknown: ['pub-0', 'pub-1'] });
+    const refused = byTime([...publish('pub-0'), deliver('pub-0', 'c', 't1', 10, 20), ...settle('ack', 'pub-0', 'c', 't1', 'fail', 15)]);
+    expect(checkTotalQueue(refused)).toMatchObject({ valid: false, lost: ['pub-0'], ackUnknown: [] });
+  });
+
   it('counts dead-lettered values as reached', () => {
     expect(checkTotalQueue(publish('pub-0'), { reached: ['pub-0'] }).valid).toBe(true);
     expect(checkTotalQueue(publish('pub-0')).valid).toBe(false);
@@ -94,6 +101,11 @@ describe('checkLeases', () => {
   it('fails when a nack with a superseded token was accepted before any ack', () => {
     const h = byTime([deliver('v-0', 'zombie', 't1', 100, 200), deliver('v-0', 'c2', 't2', 210, 310), ...settle('nack', 'v-0', 'zombie', 't1', 'ok', 260)]);
     expect(checkLeases(h).staleAccepted).toMatchObject([{ reason: 'superseded', f: 'nack' }]);
+  });
+
+  it('fails when a copy is claimed again after its ack was accepted', () => {
+    const h = byTime([deliver('v-0', 'c1', 't1', 100, 200), ...settle('ack', 'v-0', 'c1', 't1', 'ok', 150), deliver('v-0', 'c2', 't2', 300, 400)]);
+    expect(checkLeases(h)).toMatchObject({ valid: false, redeliveredAfterAck: ['m-v-0'] });
   });
 
   it('keys leases by deliveryId: copies forced to share a message id do not overlap', () => {

@@ -73,8 +73,8 @@ export interface FaultDriver {
   counts(queue: string): Promise<QueueCounts>;
   /** The values in the queue's dead-letter queue, one entry per dead letter (duplicates kept). */
   deadLettered(queue: string): Promise<string[]>;
-  /** Starts watching the broker's dead-letter alerts; `seen()` lists the message ids alerted so far. */
-  watchDeadLetterAlerts(): Promise<{ seen(): string[]; stop(): Promise<void> }>;
+  /** Starts watching the broker's dead-letter alerts; `seen()` lists the message ids alerted so far, `seenAt()` when. */
+  watchDeadLetterAlerts(): Promise<{ seen(): string[]; seenAt(): { messageId: string; at: number }[]; stop(): Promise<void> }>;
   close(): Promise<void>;
 }
 

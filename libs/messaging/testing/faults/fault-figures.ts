@@ -49,6 +49,7 @@ export function faultFigures(input: {
       lostPrefix: queue.lostBreakdown.prefix,
       lostMiddle: queue.lostBreakdown.middle,
       lostPostfix: queue.lostBreakdown.postfix,
+      ackOutcomeUnknown: queue.ackUnknown.length,
       staleSettlesRefused: leases.refused,
       ...(effects ? { effects: effects.effects, phantomEffects: effects.phantoms.length, missingEffects: effects.missing.length, duplicatesCaughtByInbox: effects.duplicatesDetected } : {}),
       ...input.extra,

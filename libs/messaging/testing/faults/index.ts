@@ -32,4 +32,5 @@ export { drainQueue, type DrainResult } from './drain.js';
 export { firstOkAfter, latencySummary, percentile, publishToAckLatencies, recoverySeconds } from './timing.js';
 export { readEffects, setupEffects, writeEffect } from './effects-store.js';
 export { WORKLOAD } from './workload.js';
-export { faultFigures } from './fault-figures.js';
+export { faultFigures, type FaultChecks } from './fault-figures.js';
+export { startFaultRun, type FaultRun } from './fault-run.js';

@@ -102,18 +102,18 @@ export class PostgresFaultDriver implements FaultDriver {
     return letters.map((d) => d.payload.value);
   }
 
-  async watchDeadLetterAlerts(): Promise<{ seen(): string[]; stop(): Promise<void> }> {
-    const seen: string[] = [];
+  async watchDeadLetterAlerts(): Promise<{ seen(): string[]; seenAt(): { messageId: string; at: number }[]; stop(): Promise<void> }> {
+    const seen: { messageId: string; at: number }[] = [];
     const logger: BrokerLogger = {
       ...stderrLogger,
       error: (message, ...context) => {
         const fields = context[0] as { event?: string; messageId?: string } | undefined;
-        if (fields?.event === 'dead_letter' && fields.messageId) seen.push(fields.messageId);
+        if (fields?.event === 'dead_letter' && fields.messageId) seen.push({ messageId: fields.messageId, at: Date.now() });
         else stderrLogger.error(message, ...context);
       },
     };
     const alerter = await new DeadLetterAlerter({ broker: this.broker, logger, registry: new Registry(), pollIntervalMs: 200 }).start();
-    return { seen: () => [...seen], stop: () => alerter.stop() };
+    return { seen: () => seen.map((s) => s.messageId), seenAt: () => [...seen], stop: () => alerter.stop() };
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface LeaseResult {
   staleAccepted: StaleSettle[];
   /** Settles the broker refused (lease lost): the fencing at work. */
   refused: number;
+  /** Copies claimed again after an ack of theirs had been accepted (Queen W2: an acked message came back). */
+  redeliveredAfterAck: string[];
   valid: boolean;
 }
 
@@ -98,5 +100,17 @@ export function checkLeases(history: readonly HistoryEvent[]): LeaseResult {
     else if (newer) staleAccepted.push({ messageId, f, process: s.process, leaseToken: s.leaseToken!, reason: 'superseded' });
     if (s.f === 'ack') acked.add(messageId);
   }
-  return { overlaps, staleAccepted, refused, valid: overlaps.length === 0 && staleAccepted.length === 0 };
+  const redeliveredAfterAck: string[] = [];
+  for (const s of settles) {
+    const lease = leases.get(s.leaseToken!);
+    if (s.f !== 'ack' || !lease) continue;
+    if ((byMessage.get(lease.messageId) ?? []).some((other) => other.claimedAt > s.time + MARGIN_MS)) redeliveredAfterAck.push(lease.messageId);
+  }
+  return {
+    overlaps,
+    staleAccepted,
+    refused,
+    redeliveredAfterAck,
+    valid: overlaps.length === 0 && staleAccepted.length === 0 && redeliveredAfterAck.length === 0,
+  };
 }

@@ -7,8 +7,14 @@ export interface TotalQueueResult {
   acknowledged: number;
   /** Values delivered at least once. */
   delivered: number;
-  /** Values that reached their end: an accepted ack (or given as reached, e.g. dead-lettered). */
+  /** Values that reached their end: an accepted ack, one of unknown outcome, or given as reached (dead-lettered). */
   completed: number;
+  /**
+   * Values whose ack was sent but whose outcome is unknown (the consumer died or lost its connection before the
+   * answer) and that were never acked after: after a full drain the broker no longer has them, so the ack took.
+   * They count as completed, not lost; the effects checker still checks their work was done once.
+   */
+  ackUnknown: string[];
   /** Acknowledged values never completed. */
   lost: string[];
   /** Lost values by position among their publisher's values (nats `lost-breakout`). */
@@ -36,7 +42,13 @@ export function checkTotalQueue(history: readonly HistoryEvent[], options: { rea
   const uncertain = new Set<string>();
   const deliveries = new Map<string, number>();
   const acks = new Map<string, number>();
+  const ackSent = new Map<string, string>();
+  const ackAnswered = new Set<string>();
   for (const e of history) {
+    if (e.f === 'ack' && e.leaseToken) {
+      if (e.type === 'invoke') ackSent.set(`${e.process}|${e.leaseToken}`, e.value);
+      else if (e.type !== 'info') ackAnswered.add(`${e.process}|${e.leaseToken}`);
+    }
     if (e.f === 'publish') {
       if (e.type === 'invoke') attempted.add(e.value);
       else if (e.type === 'ok') acknowledged.add(e.value);
@@ -44,7 +56,8 @@ export function checkTotalQueue(history: readonly HistoryEvent[], options: { rea
     } else if (e.f === 'deliver' && e.type === 'ok') deliveries.set(e.value, (deliveries.get(e.value) ?? 0) + 1);
     else if (e.f === 'ack' && e.type === 'ok') acks.set(e.value, (acks.get(e.value) ?? 0) + 1);
   }
-  const completed = new Set([...acks.keys(), ...(options.reached ?? [])]);
+  const ackUnknown = [...new Set([...ackSent].filter(([token]) => !ackAnswered.has(token)).map(([, value]) => value))].filter((v) => !acks.has(v));
+  const completed = new Set([...acks.keys(), ...ackUnknown, ...(options.reached ?? [])]);
   const lost = [...acknowledged].filter((v) => !completed.has(v));
   const unexpected = [...new Set([...deliveries.keys(), ...completed])].filter((v) => !attempted.has(v));
   return {
@@ -52,6 +65,7 @@ export function checkTotalQueue(history: readonly HistoryEvent[], options: { rea
     acknowledged: acknowledged.size,
     delivered: deliveries.size,
     completed: completed.size,
+    ackUnknown,
     lost,
     lostBreakdown: breakdown(lost, completed),
     unexpected,

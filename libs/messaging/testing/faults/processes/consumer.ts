@@ -7,12 +7,14 @@
 //                                                             exits the process, flaky fails its first attempt
 //   EFFECTS_SCHEMA                                            write one effect per message in the same transaction as
 //                                                             the library's Inbox row (setupEffects made both)
-// stdout: {event:'ready'}, {event:'delivered'|'acked'|'ack-refused'|'nacked', value, messageId, attempt}, {event:'stopped'}.
+// stdout: {event:'ready'}, {event:'delivered'|'acked'|'ack-refused'|'nacked', value, messageId, attempt},
+//         {event:'stopped', claims, claimP50Ms, claimP99Ms} after SIGTERM (it finishes the batch in hand first).
 import pg from 'pg';
 import { Inbox } from '../../../src/index.js';
 import { connectFaultDriver, type FaultDelivery } from '../driver.js';
 import { writeEffect } from '../effects-store.js';
 import { fateOf } from '../fates.js';
+import { percentile } from '../timing.js';
 import { describe, env, numberEnv, recorder, report, sleep } from './env.js';
 
 const queue = env('QUEUE');
@@ -32,6 +34,8 @@ effectsPool?.on('error', () => undefined);
 const inbox = effectsPool ? Inbox.forPool(effectsPool, { schema: effectsSchema }) : undefined;
 
 let stopping = false;
+/** Durations of the claims that returned messages, ms. */
+const claimMs: number[] = [];
 const ids = (d: FaultDelivery) => ({ value: d.value, messageId: d.messageId, deliveryId: d.deliveryId, leaseToken: d.leaseToken, attempt: d.attempt });
 
 async function settle(f: 'ack' | 'nack', d: FaultDelivery, error?: string): Promise<void> {
@@ -66,9 +70,13 @@ async function effect(d: FaultDelivery): Promise<boolean> {
   }
 }
 
-async function handle(d: FaultDelivery): Promise<void> {
+/** Recorded when claimed (a batch waiting for a handler slot is held too), before any handler runs. */
+function delivered(d: FaultDelivery): void {
   history.record({ type: 'ok', f: 'deliver', ...ids(d), claimedAt: d.claimedAt, leaseExpiresAt: d.leaseExpiresAt, ...(d.key === undefined ? {} : { key: d.key, seq: d.seq }) });
   report('delivered', ids(d));
+}
+
+async function handle(d: FaultDelivery): Promise<void> {
   const fate = fates ? fateOf(d.value) : 'normal';
   if (fate === 'crasher') process.exit(1);
   if (maxMs > 0) await sleep(minMs + Math.random() * (maxMs - minMs));
@@ -80,7 +88,9 @@ async function run(): Promise<void> {
   while (!stopping) {
     let claimed: FaultDelivery[];
     try {
+      const started = performance.now();
       claimed = await driver.claim(queue, { limit: batch, ...(leaseMs === undefined ? {} : { leaseMs }) });
+      if (claimed.length > 0 && claimMs.length < 100_000) claimMs.push(performance.now() - started);
     } catch {
       await sleep(pollMs * 4); // the broker is unreachable: try again
       continue;
@@ -89,6 +99,7 @@ async function run(): Promise<void> {
       await sleep(pollMs);
       continue;
     }
+    claimed.forEach(delivered);
     const waiting = [...claimed];
     await Promise.all(Array.from({ length: Math.min(concurrency, waiting.length) }, async () => {
       for (let d = waiting.shift(); d; d = waiting.shift()) await handle(d);
@@ -104,7 +115,7 @@ process.once('SIGTERM', () => {
     .then(() => driver.close())
     .then(() => effectsPool?.end())
     .finally(() => {
-      report('stopped');
+      report('stopped', { claims: claimMs.length, claimP50Ms: percentile(claimMs, 50), claimP99Ms: percentile(claimMs, 99) });
       process.exit(0);
     });
 });

@@ -2,7 +2,8 @@
 // (committed), fail (definitely not: refused before anything was sent) or info (unknown: a timeout, the connection
 // lost during the statement). Settings (environment):
 //   DATABASE_URL, SCHEMA, PROCESS_NAME, HISTORY_DIR, ROUTING_KEY
-//   COUNT (values to attempt), BATCH (values per publish, 1), INTERVAL_MS (pause between publishes, 0)
+//   COUNT (values to attempt), BATCH (values per publish, 1), INTERVAL_MS (pause between publishes, 0),
+//   DURATION_MS (stop after this long even if COUNT is not reached; default none)
 //   KEYS (ordering keys `k<i>`, values spread over them with seq 0, 1, 2 … per key; 0 = no keys)
 // stdout: {event:'ready'}, {event:'progress', attempted, ok}, {event:'done', attempted, ok, fail, info}.
 import { connectFaultDriver, type FaultMessage } from '../driver.js';
@@ -14,6 +15,7 @@ const count = numberEnv('COUNT', 100);
 const batchSize = numberEnv('BATCH', 1);
 const intervalMs = numberEnv('INTERVAL_MS', 0);
 const keys = numberEnv('KEYS', 0);
+const endAt = process.env.DURATION_MS ? Date.now() + Number(process.env.DURATION_MS) : Infinity;
 const history = recorder();
 const driver = await connectFaultDriver({ url: env('DATABASE_URL'), schema: env('SCHEMA'), migrate: false, poolSize: 2 });
 
@@ -31,7 +33,7 @@ process.once('SIGTERM', () => (stopping = true));
 report('ready', { pid: process.pid });
 const tally = { attempted: 0, ok: 0, fail: 0, info: 0 };
 const seqs = new Map<string, number>();
-for (let n = 0; n < count && !stopping; ) {
+for (let n = 0; n < count && !stopping && Date.now() < endAt; ) {
   const messages: FaultMessage[] = [];
   for (; messages.length < batchSize && n < count; n++) {
     const key = keys > 0 ? `k${n % keys}` : undefined;
