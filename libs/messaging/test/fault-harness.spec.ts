@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { assertDurable, connectFaultDriver, historyFiles, readHistory, startPostgresFixture, Supervisor, WORKLOAD, type FaultDriver, type PostgresFixture } from '../testing/faults/index.js';
+import { assertDurable, checkLeases, connectFaultDriver, historyFiles, readHistory, startPostgresFixture, Supervisor, WORKLOAD, type FaultDriver, type PostgresFixture } from '../testing/faults/index.js';
 import { waitFor } from '../testing/index.js';
 
 describe('the fault harness', () => {
@@ -97,6 +97,26 @@ describe('the fault harness', () => {
       const history = readHistory(historyFiles(dir));
       expect(history.filter((e) => e.f === 'publish' && e.type === 'ok').map((e) => e.value)).toEqual(['publisher-1-0', 'publisher-1-1', 'publisher-1-2']);
       expect(history.filter((e) => e.f === 'ack' && e.type === 'ok' && e.process === 'consumer-1')).toHaveLength(3);
+    } finally {
+      await sup.stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a consumer with EXTEND_EVERY_MS keeps a job longer than its lease: extends recorded, no redelivery', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgm-harness-'));
+    const sup = new Supervisor({ DATABASE_URL: server.url, SCHEMA: 'harness', HISTORY_DIR: dir });
+    try {
+      await driver.setupQueue({ name: 'long', leaseMs: 500 });
+      const env = { QUEUE: 'long', BATCH: '1', HANDLER_MIN_MS: '1500', HANDLER_MAX_MS: '1500', EXTEND_EVERY_MS: '150' };
+      const consumers = ['consumer-1', 'consumer-2'].map((name) => sup.start(name, WORKLOAD.consumer, env));
+      await Promise.all(consumers.map((c) => c.waitForEvents('ready')));
+      await driver.publish('long', [{ value: 'pub-0' }]);
+      await waitFor(() => consumers.some((c) => c.named('acked').length > 0), { what: 'the ack' });
+      const history = readHistory(historyFiles(dir));
+      expect(history.filter((e) => e.f === 'extend' && e.type === 'ok').length).toBeGreaterThanOrEqual(5);
+      expect(history.filter((e) => e.f === 'deliver').map((e) => e.attempt)).toEqual([1]);
+      expect(checkLeases(history)).toMatchObject({ valid: true, overlaps: [] });
     } finally {
       await sup.stopAll();
       rmSync(dir, { recursive: true, force: true });

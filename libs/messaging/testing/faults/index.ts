@@ -16,6 +16,11 @@
 //   checkTotalQueue(history), checkLeases(history), checkEffects(await readEffects(pg.url, 'svc'), history), …
 //   recordFaultReport({ id: 'T02', …, figures: faultFigures({ history, … }) });
 //   await sup.stopAll(); await driver.close(); await pg.cleanStop();
+// or `const run = await startFaultRun('t99')` for all of that set up at once (run.pg, run.driver, run.sup,
+// run.history(), run.effects(), run.close(); KEEP_FAULT_HISTORY=1 keeps the history folder to look at).
+// Workload settings are environment variables, listed at the top of processes/consumer.ts and publisher.ts (e.g.
+// EXTEND_EVERY_MS for a heartbeat, FATES=on for T11's fates); a per-process DATABASE_URL points one at a proxy, and
+// FAKETIME + LD_PRELOAD (libfaketime) in its env skew its clock.
 export { faultProfile, recordFaultReport, sized, type FaultFigures, type FaultProfile, type FaultReport } from './figures.js';
 export type { HistoryEvent, OpName, OpOutcome } from './history.js';
 export { connectFaultDriver, faultDriverName, type FaultDelivery, type FaultDriver, type FaultDriverOptions, type FaultMessage, type FaultQueue, type QueueCounts } from './driver.js';

@@ -3,6 +3,8 @@
 //   DATABASE_URL, SCHEMA, QUEUE, PROCESS_NAME, HISTORY_DIR   where, and where its history goes
 //   LEASE_MS (default the queue's), BATCH (claim size, 10), CONCURRENCY (handlers at once, BATCH), POLL_MS (idle, 50)
 //   HANDLER_MIN_MS, HANDLER_MAX_MS                            handler time, uniform (default 0-0)
+//   EXTEND_EVERY_MS                                           heartbeat: extend the lease (by its length) this often
+//                                                             while the handler runs (default: never)
 //   FATES=on                                                  T11 fates by value (fates.ts): poison throws, crasher
 //                                                             exits the process, flaky fails its first attempt
 //   EFFECTS_SCHEMA                                            write one effect per message in the same transaction as
@@ -25,6 +27,7 @@ const pollMs = numberEnv('POLL_MS', 50);
 const leaseMs = process.env.LEASE_MS ? Number(process.env.LEASE_MS) : undefined;
 const [minMs, maxMs] = [numberEnv('HANDLER_MIN_MS', 0), numberEnv('HANDLER_MAX_MS', 0)];
 const fates = process.env.FATES === 'on';
+const extendEveryMs = numberEnv('EXTEND_EVERY_MS', 0);
 const effectsSchema = process.env.EFFECTS_SCHEMA;
 const history = recorder();
 
@@ -76,10 +79,27 @@ function delivered(d: FaultDelivery): void {
   report('delivered', ids(d));
 }
 
+/** One heartbeat: extends the lease by its length (fenced: refused once another consumer took the message). */
+async function extend(d: FaultDelivery, ms: number): Promise<void> {
+  history.record({ type: 'invoke', f: 'extend', ...ids(d) });
+  try {
+    const accepted = await driver.extend(d, ms);
+    history.record({ type: accepted ? 'ok' : 'fail', f: 'extend', ...ids(d), ...(accepted ? { leaseExpiresAt: d.leaseExpiresAt } : { error: 'lease lost' }) });
+  } catch (e) {
+    history.record({ type: 'info', f: 'extend', ...ids(d), error: describe(e) });
+  }
+}
+
 async function handle(d: FaultDelivery): Promise<void> {
   const fate = fates ? fateOf(d.value) : 'normal';
   if (fate === 'crasher') process.exit(1);
-  if (maxMs > 0) await sleep(minMs + Math.random() * (maxMs - minMs));
+  const leaseLength = Math.round(d.leaseExpiresAt - d.claimedAt);
+  const heartbeat = extendEveryMs > 0 ? setInterval(() => void extend(d, leaseLength), extendEveryMs) : undefined;
+  try {
+    if (maxMs > 0) await sleep(minMs + Math.random() * (maxMs - minMs));
+  } finally {
+    clearInterval(heartbeat);
+  }
   if (fate === 'poison' || (fate === 'flaky' && d.attempt === 1)) return settle('nack', d, `${fate} value ${d.value}`);
   if (await effect(d)) await settle('ack', d);
 }
