@@ -11,6 +11,8 @@ type Json = any;
 /** A request timeout short enough for a test; the apps' default is in http-server-limits.ts. */
 const REQUEST_TIMEOUT_MS = 1_000;
 
+// The table-driven hostile suites are hostile-bodies, hostile-fields and hostile-idempotency; these are the cases
+// that need more than one request or a raw socket.
 describe('order-api refuses hostile input with a clear 4xx', () => {
   let ordersDb: TestDatabase;
   let brokerDb: TestDatabase;
@@ -74,18 +76,8 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     expectClean400(await post(order({ currency: 'KWD', items })), /total/);
   });
 
-  it('answers 400 for 30,000 nested arrays in a 60 KB body', async () => {
-    const nested = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
-    expectClean400(await post(`{"customerId":"c","email":"a@example.com","currency":"EUR","items":${nested}}`), /nested/);
-    expectClean400(await post(nested), /nested/);
-  });
-
   it('answers 400 for text that is not valid Unicode (a lone surrogate)', async () => {
     expectClean400(await post(`{"customerId":"c","email":"a\\ud800@example.com","currency":"EUR","items":[{"sku":"a","quantity":1,"unitPrice":"1"}]}`), /email/);
-  });
-
-  it.each(['eur', 'Eur', 'XXX', 'XAU', 'XTS', 'XYZ', 'XDR', 'EU', 'EURO', 'HRK', 'CUC'])('answers 400 for the currency code %j', async (currency) => {
-    expectClean400(await post(order({ currency })), /currency/);
   });
 
   it('accepts active ISO 4217 codes with their minor units', async () => {
@@ -94,13 +86,6 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     const clp = await post(order({ currency: 'CLP', items: [{ sku: 'a', quantity: 2, unitPrice: '990' }] }));
     expect([clp.status, clp.body.total]).toEqual([201, '1980']);
   });
-
-  it.each(['1e2', '0x10', '2.0', ' 5', '5 ', '+5', '-1', '0', '101', '', '9'.repeat(30), '5&limit=6'])(
-    'answers 400 for GET /orders?limit=%s',
-    async (limit) => {
-      expectClean400(await get(`/orders?customerId=cust-hostile&limit=${encodeURIComponent(limit)}`), /limit/);
-    },
-  );
 
   it('reads limit=100 and limit=1 as the numbers they are, and refuses a limit given twice', async () => {
     expect(await get('/orders?customerId=cust-hostile&limit=100')).toMatchObject({ status: 200 });
