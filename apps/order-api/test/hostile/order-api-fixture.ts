@@ -23,6 +23,8 @@ export interface HostileOrderApi {
   base: string;
   port: number;
   ordersDb: TestDatabase;
+  /** A broker on the API's broker database, for the test's own publishes. */
+  broker: Broker;
   orders: pg.Pool;
   send(request: HostileRequest): Promise<HostileResponse>;
   counts(): Promise<WriteCounts>;
@@ -60,6 +62,7 @@ export async function startHostileOrderApi(label: string): Promise<HostileOrderA
     base,
     port: Number(new URL(base).port),
     ordersDb,
+    broker,
     orders,
     send: (request) => send(base, request),
     counts: async () => ({
