@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
 import { createOrderApi } from '../src/app.js';
+import { callerHeaders } from './hostile/http-client.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -53,14 +54,14 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   async function post(body: unknown) {
     const response = await fetch(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...callerHeaders(), 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
   }
 
   const get = async (path: string) => {
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${base}${path}`, { headers: callerHeaders() });
     return { status: response.status, body: (await response.json()) as Json };
   };
 
@@ -94,7 +95,7 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   });
 
   it('does not announce its framework (no x-powered-by)', async () => {
-    const response = await fetch(`${base}/orders?customerId=c`);
+    const response = await fetch(`${base}/orders?customerId=c`, { headers: callerHeaders() });
     expect(response.headers.get('x-powered-by')).toBeNull();
     const created = await post(order());
     expect(created.headers.get('x-powered-by')).toBeNull();
