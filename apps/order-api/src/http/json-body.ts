@@ -35,13 +35,17 @@ export const JSON_BODY_OPTIONS = {
 
 /**
  * Runs before the body parser: a request that has a body must send it as `application/json` in UTF-8 (RFC 8259
- * §8.1), else 415, rather than being read as an empty order (a 400 listing every field). A Content-Length over the
- * limit is a 413 at once: body-parser would first read, and discard, the whole declared body.
+ * §8.1), uncompressed, else 415, rather than being read as an empty order (a 400 listing every field). A
+ * Content-Length over the limit is a 413 at once: body-parser would first read, and discard, the whole declared body.
  */
 export function requireJsonBody(req: IncomingMessage, res: ServerResponse, next: (error?: Error) => void): void {
   const declared = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (declared !== undefined && declared !== '0');
   if (!hasBody) return next();
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== 'identity') {
+    return next(new UnsupportedMediaTypeException(`content encoding unsupported: send the body uncompressed, not ${JSON.stringify(encoding.slice(0, 40))}`));
+  }
   if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) {
     res.setHeader('connection', 'close');
     return next(new PayloadTooLargeException(`request entity too large: the limit is ${MAX_BODY_BYTES} bytes`));
