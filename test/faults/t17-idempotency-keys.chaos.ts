@@ -1,8 +1,9 @@
+import { connect } from 'node:net';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, freePort, testPool, waitFor, type TestDatabase } from '@app/messaging/testing';
 import { recordFaultReport, sized } from '@app/messaging/testing/faults';
 import type pg from 'pg';
-import { send, type HostileResponse } from '../../apps/order-api/test/hostile/http-client.js';
+import { callerHeaders, send, type HostileResponse } from '../../apps/order-api/test/hostile/http-client.js';
 import { startOrderApiProcess, type OrderApiProcess } from './hostile/order-api-process.js';
 
 const body = (key: string, quantity = 1) =>
@@ -11,6 +12,20 @@ const body = (key: string, quantity = 1) =>
 /** One POST /orders with an Idempotency-Key; a connection the API dropped (it was killed) is null: outcome unknown. */
 const place = (base: string, key: string, quantity = 1): Promise<HostileResponse | null> =>
   send(base, { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: body(key, quantity) }).catch(() => null);
+
+/** Writes a whole POST /orders on a raw socket and closes it at once, never reading the answer. */
+async function sendAndHangUp(base: string, key: string): Promise<void> {
+  const { hostname, port } = new URL(base);
+  const payload = body(key);
+  const socket = connect(Number(port), hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const request =
+    `POST /orders HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nIdempotency-Key: ${key}\r\n` +
+    Object.entries(callerHeaders()).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+    `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+  await new Promise<void>((resolve) => socket.end(request, () => resolve()));
+  socket.destroy();
+}
 
 describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mid-request, another body', () => {
   let ordersDb: TestDatabase;
@@ -98,6 +113,19 @@ describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mi
       firstResponses.set(key, retry!);
     }
 
+    // 2b. The answer lost on the way back (the client's connection cut once the request is sent): the API commits,
+    // and the retry gets the stored response, not a second order.
+    const cutKeys = Array.from({ length: sized(2, 5) }, (_, i) => `answer-lost-${i}`);
+    for (const key of cutKeys) {
+      await sendAndHangUp(api.base, key);
+      await waitFor(async () => (await ordersOf(key)) === 1, { what: `the order of ${key} to commit` });
+      const retry = await place(api.base, key);
+      count(retry);
+      expect(retry?.status).toBe(201);
+      expect(await ordersOf(key)).toBe(1);
+      firstResponses.set(key, retry!);
+    }
+
     // 3. SIGKILL at a random moment of the request (before it is read, in the transaction, after the commit and
     // before the answer): the retry after the restart gets one order, new or replayed.
     // The kill lands uniformly within twice the time a request takes, so it hits each of those moments.
@@ -150,8 +178,9 @@ describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mi
       id: 'T17',
       title: 'API idempotency keys',
       schedule:
-        `${concurrentKeys.length} keys each sent 5× at once; ${lockedKeys.length} requests SIGKILLed inside their transaction (held on a table lock) ` +
-        `and ${randomKeys.length} at a random moment (0 to twice a request's ${requestMs} ms), each retried after the restart; then every key again with the same body and with another`,
+        `${concurrentKeys.length} keys each sent 5× at once; ${lockedKeys.length} requests SIGKILLed inside their transaction (held on a table lock); ` +
+        `${cutKeys.length} whose answer was lost (the client hung up once the request was sent)` +
+        `; ${randomKeys.length} SIGKILLed at a random moment (0 to twice a request's ${requestMs} ms), each retried after the restart; then every key again with the same body and with another`,
       profile: sized('smoke', 'full'),
       durationSeconds: (Date.now() - started) / 1000,
       figures: {
@@ -162,10 +191,10 @@ describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mi
         unexpected,
         duplicatedDeliveries: 0,
         duplicateEffects,
-        recovered: outcomes.committedUnanswered + outcomes.notCommitted + lockedKeys.length,
+        recovered: outcomes.committedUnanswered + outcomes.notCommitted + lockedKeys.length + cutKeys.length,
         leaseOverlaps: 0,
         staleAcksAccepted: 0,
-        faults: kills,
+        faults: { ...kills, 'answer-lost': cutKeys.length },
         extra: {
           statuses: JSON.stringify(statuses),
           conflictsRefused: conflicts,
