@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
 import { createOrderApi } from '../src/app.js';
-import { bearer, TEST_AUTH } from './customer-tokens.js';
+import { callerHeaders } from './hostile/http-client.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,6 +12,8 @@ type Json = any;
 /** A request timeout short enough for a test; the apps' default is in http-server-limits.ts. */
 const REQUEST_TIMEOUT_MS = 1_000;
 
+// The table-driven hostile suites are hostile-bodies, hostile-fields and hostile-idempotency; these are the cases
+// that need more than one request or a raw socket.
 describe('order-api refuses hostile input with a clear 4xx', () => {
   let ordersDb: TestDatabase;
   let brokerDb: TestDatabase;
@@ -51,14 +53,14 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   async function post(body: unknown) {
     const response = await fetch(`${base}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer('cust-hostile') },
+      headers: { ...callerHeaders(), 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
   }
 
   const get = async (path: string) => {
-    const response = await fetch(`${base}${path}`, { headers: bearer('cust-hostile') });
+    const response = await fetch(`${base}${path}`, { headers: callerHeaders() });
     return { status: response.status, body: (await response.json()) as Json };
   };
 
@@ -74,18 +76,8 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     expectClean400(await post(order({ currency: 'KWD', items })), /total/);
   });
 
-  it('answers 400 for 30,000 nested arrays in a 60 KB body', async () => {
-    const nested = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
-    expectClean400(await post(`{"email":"a@example.com","currency":"EUR","items":${nested}}`), /nested/);
-    expectClean400(await post(nested), /nested/);
-  });
-
   it('answers 400 for text that is not valid Unicode (a lone surrogate)', async () => {
     expectClean400(await post(`{"email":"a\\ud800@example.com","currency":"EUR","items":[{"sku":"a","quantity":1,"unitPrice":"1"}]}`), /email/);
-  });
-
-  it.each(['eur', 'Eur', 'XXX', 'XAU', 'XTS', 'XYZ', 'XDR', 'EU', 'EURO', 'HRK', 'CUC'])('answers 400 for the currency code %j', async (currency) => {
-    expectClean400(await post(order({ currency })), /currency/);
   });
 
   it('accepts active ISO 4217 codes with their minor units', async () => {
@@ -95,13 +87,6 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
     expect([clp.status, clp.body.total]).toEqual([201, '1980']);
   });
 
-  it.each(['1e2', '0x10', '2.0', ' 5', '5 ', '+5', '-1', '0', '101', '', '9'.repeat(30), '5&limit=6'])(
-    'answers 400 for GET /orders?limit=%s',
-    async (limit) => {
-      expectClean400(await get(`/orders?customerId=cust-hostile&limit=${encodeURIComponent(limit)}`), /limit/);
-    },
-  );
-
   it('reads limit=100 and limit=1 as the numbers they are, and refuses a limit given twice', async () => {
     expect(await get('/orders?customerId=cust-hostile&limit=100')).toMatchObject({ status: 200 });
     expect((await get('/orders?customerId=cust-hostile&limit=1')).body.items).toHaveLength(1);
@@ -109,7 +94,7 @@ describe('order-api refuses hostile input with a clear 4xx', () => {
   });
 
   it('does not announce its framework (no x-powered-by)', async () => {
-    const response = await fetch(`${base}/orders`, { headers: bearer('cust-hostile') });
+    const response = await fetch(`${base}/orders?customerId=c`, { headers: callerHeaders() });
     expect(response.headers.get('x-powered-by')).toBeNull();
     const created = await post(order());
     expect(created.headers.get('x-powered-by')).toBeNull();

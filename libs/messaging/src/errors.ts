@@ -17,7 +17,10 @@ export class InvalidArgumentError extends MessagingError {
   readonly code = 'INVALID_ARGUMENT';
 }
 
-/** The payload (or the headers) cannot be turned into JSON: a BigInt, a cycle, `undefined`, a function. */
+/**
+ * The payload (or the headers) cannot be turned into JSON as it is: a BigInt, a cycle, `undefined`, a function; or it
+ * holds a key that poisons prototypes (`__proto__`, `constructor.prototype`).
+ */
 export class PayloadNotSerializableError extends MessagingError {
   readonly code = 'PAYLOAD_NOT_SERIALIZABLE';
 }

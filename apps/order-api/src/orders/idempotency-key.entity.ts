@@ -12,7 +12,7 @@ export class IdempotencyKeyEntity {
   @PrimaryColumn({ type: 'text' })
   key!: string;
 
-  /** SHA-256 of the request body: a repeat with another body is refused (409). */
+  /** The request's canonical fingerprint (orderRequestFingerprint): a repeat of another order is refused (409). */
   @Column({ name: 'request_hash', type: 'text' })
   requestHash!: string;
 

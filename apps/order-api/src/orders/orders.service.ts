@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { Outbox } from '@app/messaging';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import { orderRequestFingerprint } from './canonical-request.js';
 import type { CreateOrderDto } from './create-order.dto.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { minorUnits } from './currencies.js';
@@ -37,9 +38,10 @@ export class OrdersService {
 
   /**
    * Creates an order and its `order.created` message in one transaction. With an idempotency key, a repeat of the
-   * same request gets the first response, and a different request with the same key is refused (409): the key row
-   * is inserted first, so a concurrent repeat waits for the first to commit and then replays it. Keys are the
-   * customer's own: the same key from two customers is two requests (Stripe scopes keys per account).
+   * same order (compared in its canonical form: orderRequestFingerprint) gets the first response, and a different
+   * order with the same key is refused (409): the key row is inserted first, so a concurrent repeat waits for the
+   * first to commit and then replays it. Keys are the customer's own: the same key from two
+   * customers is two requests (Stripe scopes keys per account).
    */
   async create(customerId: string, dto: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
     const digits = minorUnits(dto.currency);
@@ -52,7 +54,7 @@ export class OrdersService {
     if (totalMinor > MAX_MINOR_UNITS) {
       throw new BadRequestException([`the order total must be at most ${formatMinorUnits(MAX_MINOR_UNITS, digits)} ${dto.currency}`]);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify(dto)).digest('hex');
+    const requestHash = orderRequestFingerprint(dto, prices);
 
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey) {

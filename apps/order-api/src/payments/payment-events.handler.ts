@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Consume, Inbox, PgContext } from '@app/messaging';
+import { Consume, Inbox, PgContext, RejectMessageError } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
 import { OrdersService, type PaymentOutcomeEvent } from '../orders/orders.service.js';
 
@@ -16,8 +16,17 @@ export class PaymentEventsHandler {
   async onPaymentOutcome(@Payload() event: PaymentOutcomeEvent, @Ctx() ctx: PgContext): Promise<void> {
     const routingKey = ctx.getRoutingKey();
     if (routingKey !== 'payment.completed' && routingKey !== 'payment.failed') return;
+    // A malformed event can never succeed: dead-letter it now rather than after ten attempts (and never let a
+    // missing orderId reach a WHERE clause).
+    if (!isPaymentOutcome(event)) throw new RejectMessageError(`${routingKey} without a valid orderId (a UUID)`);
     await this.inbox.process(ctx, (manager) =>
       this.orders.applyPaymentOutcome(manager, event, routingKey === 'payment.completed' ? 'paid' : 'payment_failed'),
     );
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isPaymentOutcome(event: unknown): event is PaymentOutcomeEvent {
+  return event !== null && typeof event === 'object' && typeof (event as PaymentOutcomeEvent).orderId === 'string' && UUID.test((event as PaymentOutcomeEvent).orderId);
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { InvalidArgumentError } from '../errors.js';
 import { assertSchemaName } from '../validation/names.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_LIMIT } from '../validation/payload.js';
 import type { BrokerLogger } from './logger.js';
 import { ERROR_LISTENING_POOL } from './sql-executor.js';
 
@@ -60,8 +60,8 @@ export function validateBrokerOptions(options: BrokerOptions): void {
   if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) {
     throw new InvalidArgumentError(`poolSize must be an integer from 1 to 1000, got ${String(poolSize)}`, { option: 'poolSize' });
   }
-  if (maxPayloadBytes !== undefined && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > 64 * 1024 * 1024)) {
-    throw new InvalidArgumentError(`maxPayloadBytes must be an integer from 1 to 67108864, got ${String(maxPayloadBytes)}`, {
+  if (maxPayloadBytes !== undefined && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_PAYLOAD_BYTES_LIMIT)) {
+    throw new InvalidArgumentError(`maxPayloadBytes must be an integer from 1 to ${MAX_PAYLOAD_BYTES_LIMIT}, got ${String(maxPayloadBytes)}`, {
       option: 'maxPayloadBytes',
     });
   }

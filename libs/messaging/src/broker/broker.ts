@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../errors.js';
+import { assertKnownFields } from '../validation/fields.js';
 import { BrokerStatements } from '../sql/broker-statements.js';
 import { migrate } from '../sql/migrator.js';
 import type { QueueOptions } from '../topology/queue-options.js';
@@ -24,6 +25,8 @@ export interface ClaimOptions {
   /** Lease in ms instead of the queue's leaseMs. */
   leaseMs?: number;
 }
+
+const CLAIM_OPTIONS: ReadonlySet<string> = new Set(['limit', 'leaseMs']);
 
 /**
  * PostgreSQL as a message broker: topology, publish, claim and settle, and consumers. One instance per process is
@@ -131,7 +134,8 @@ export class Broker {
 
   /** Claims up to `limit` messages under a fresh lease each (one round trip). */
   async claim<T = unknown>(queue: string, options: ClaimOptions = {}): Promise<Delivery<T>[]> {
-    const limit = options.limit ?? 1;
+    assertKnownFields(options, CLAIM_OPTIONS, 'the claim options');
+    const limit = options.limit === undefined ? 1 : options.limit; // null is refused, not read as the default
     assertLimit('limit', limit, 1, 5000);
     const batch = await this.claimBatch(queue, limit, options.leaseMs, null);
     if (batch.deliveries.length === 0) await this.admin.assertQueueExists(queue);

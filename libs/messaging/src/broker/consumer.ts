@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
 import type { DeliveryControl, MessageHandler } from './delivery-control.js';
@@ -128,6 +129,9 @@ export class Consumer<T = unknown> {
     this.maxClaimBatch = positiveInteger('maxClaimBatch', o.maxClaimBatch, 5_000);
     this.pollIntervalMs = positiveInteger('pollIntervalMs', o.pollIntervalMs, 24 * 60 * 60 * 1000);
     this.shutdownGraceMs = o.shutdownGraceMs === 0 ? 0 : positiveInteger('shutdownGraceMs', o.shutdownGraceMs, 24 * 60 * 60 * 1000);
+    if (o.listen !== undefined && typeof o.listen !== 'boolean') {
+      throw new InvalidArgumentError(`listen must be a boolean, got ${typeof o.listen}`, { option: 'listen' });
+    }
     this.listen = o.listen !== false;
     this.consumerGroup = o.consumerGroup ?? queue;
     this.leaseMs = o.leaseMs === undefined ? undefined : positiveInteger('leaseMs', o.leaseMs, 12 * 60 * 60 * 1000);

@@ -18,7 +18,8 @@ export function nackOptionsFor(error: unknown): NackOptions {
   if (error instanceof RetryMessageError) {
     try {
       deliveryTime(error.retryAfter, {}, MAX_NACK_DELAY_MS);
-      return { ...error.retryAfter, error };
+      const { delayMs, deliverAt } = error.retryAfter; // only these: nack refuses fields it does not know
+      return { delayMs, deliverAt, error };
     } catch (invalid) {
       return { error: invalid };
     }

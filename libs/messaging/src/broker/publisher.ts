@@ -55,10 +55,11 @@ export class Publisher {
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
     }
-    const window = options.deduplicationWindowMs ?? null;
-    if (window !== null && (!Number.isInteger(window) || window < 1 || window > MAX_DEDUPLICATION_WINDOW_MS)) {
-      throw new InvalidArgumentError(`deduplicationWindowMs must be an integer from 1 to ${MAX_DEDUPLICATION_WINDOW_MS}, got ${String(window)}`, {});
+    const given = options.deduplicationWindowMs; // null is refused, not read as "no window"
+    if (given !== undefined && (!Number.isInteger(given) || given < 1 || given > MAX_DEDUPLICATION_WINDOW_MS)) {
+      throw new InvalidArgumentError(`deduplicationWindowMs must be an integer from 1 to ${MAX_DEDUPLICATION_WINDOW_MS}, got ${String(given)}`, {});
     }
+    const window = given ?? null;
     return this.store(messages, options.transaction, async (db, part, offset) => {
       const [row] = await db.run<{ copies: number; unrouted: number[]; duplicates: number[] }>(this.sql.publish(part, mandatory === 'report', window));
       if (row.unrouted.length > 0 && mandatory === 'error') {

@@ -1,4 +1,5 @@
 import { QueueNotFoundError } from '../errors.js';
+import { assertKnownFields } from '../validation/fields.js';
 import type { BrokerStatements } from '../sql/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertQueueName } from '../validation/names.js';
@@ -34,6 +35,8 @@ export interface RedriveOptions {
   /** Pace the moves (in batches of up to 100). Default as fast as the database goes. */
   ratePerSecond?: number;
 }
+
+const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
 
 /** What the Broker offers an operator besides the message flow: inspection, queue expiry, redrive and purge. */
 export class QueueAdmin {
@@ -90,6 +93,7 @@ export class QueueAdmin {
 
   async redrive(deadLetterQueue: string, options: RedriveOptions): Promise<number> {
     assertQueueName(deadLetterQueue);
+    assertKnownFields(options, REDRIVE_OPTIONS, 'the redrive options');
     if (options.to !== undefined) assertQueueName(options.to);
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);

@@ -1,4 +1,5 @@
-import { LeaseLostError } from '../errors.js';
+import { InvalidArgumentError, LeaseLostError } from '../errors.js';
+import { assertKnownFields } from '../validation/fields.js';
 import type { BrokerStatements } from '../sql/broker-statements.js';
 import { Batcher } from './batcher.js';
 import { deliveryTime } from './delivery-time.js';
@@ -56,6 +57,7 @@ export class Settler {
 
   async nack(delivery: Held, options: NackOptions = {}): Promise<NackOutcome> {
     deliveryTime(options, { messageId: delivery.messageId }, MAX_NACK_DELAY_MS);
+    assertNackOptions(options);
     const outcome = await this.nackBatcher.add([delivery, options]);
     if (outcome === null) throw new LeaseLostError(delivery.messageId, 'nack');
     return outcome;
@@ -68,6 +70,7 @@ export class Settler {
 
   async nackMany(deliveries: readonly Held[], options: NackOptions = {}): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
     deliveryTime(options, {}, MAX_NACK_DELAY_MS);
+    assertNackOptions(options);
     const outcomes = await this.nackOutcomes(deliveries.map((d) => [d, options]));
     const result = split(deliveries, outcomes.map((o) => o !== null));
     return { ...result, outcomes: new Map(deliveries.flatMap((d, i) => (outcomes[i] ? [[d.id, outcomes[i]]] : []))) };
@@ -133,4 +136,14 @@ function split(deliveries: readonly Held[], flags: boolean[]): SettleResult {
     settled: deliveries.filter((_, i) => flags[i]).map((d) => d.id),
     lost: deliveries.filter((_, i) => !flags[i]).map((d) => d.id),
   };
+}
+
+const NACK_OPTIONS: ReadonlySet<string> = new Set(['delayMs', 'deliverAt', 'reject', 'error']);
+
+/** Unknown options, and a `reject` that is not a boolean (`'no'` must not be read as anything), are refused. */
+function assertNackOptions(options: NackOptions): void {
+  assertKnownFields(options, NACK_OPTIONS, 'the nack options');
+  if (options.reject !== undefined && typeof options.reject !== 'boolean') {
+    throw new InvalidArgumentError(`reject must be a boolean, got ${typeof options.reject}`, { option: 'reject' });
+  }
 }

@@ -11,12 +11,16 @@ export interface TransactionRunner<T extends Transaction> {
   transaction<R>(work: (transaction: T) => Promise<R>): Promise<R>;
 }
 
+/** The longest inbox retention: 10 years, in ms. */
+const MAX_RETENTION_MS = 10 * 365 * 24 * 60 * 60 * 1000;
+
 export interface InboxOptions {
   /** Schema of the service's outbox and inbox tables. Default 'messaging'. */
   schema?: string;
   /**
    * How long a processed message id is remembered, in ms: longer than any redelivery can come (lease × attempts
-   * plus backoff, plus the time a dead letter may wait for a redrive). Default 7 days.
+   * plus backoff, plus the time a dead letter may wait for a redrive). From 60,000 (1 minute) to 315,360,000,000
+   * (10 years). Default 7 days.
    */
   retentionMs?: number;
 }
@@ -43,9 +47,10 @@ export class Inbox<T extends Transaction> {
     options: InboxOptions = {},
   ) {
     this.sql = new ServiceStatements(options.schema ?? 'messaging');
-    this.retentionMs = options.retentionMs ?? 7 * 24 * 60 * 60 * 1000;
-    if (!Number.isInteger(this.retentionMs) || this.retentionMs < 60_000) {
-      throw new InvalidArgumentError(`retentionMs must be an integer of at least 60,000, got ${String(options.retentionMs)}`, {});
+    // Bounded above too: a retention of 1e308 ms is an integer, and makes the purge's interval arithmetic fail later.
+    this.retentionMs = options.retentionMs === undefined ? 7 * 24 * 60 * 60 * 1000 : options.retentionMs;
+    if (!Number.isInteger(this.retentionMs) || this.retentionMs < 60_000 || this.retentionMs > MAX_RETENTION_MS) {
+      throw new InvalidArgumentError(`retentionMs must be an integer from 60,000 to ${MAX_RETENTION_MS.toLocaleString('en')}, got ${String(options.retentionMs)}`, {});
     }
   }
 

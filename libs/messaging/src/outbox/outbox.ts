@@ -7,7 +7,8 @@ import { ServiceStatements, type OutboxColumns } from '../sql/service-statements
 import { withSendSpan } from '../telemetry/messaging-spans.js';
 import { assertKnownFields } from '../validation/fields.js';
 import { assertRoutingKey } from '../validation/names.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../validation/payload.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_LIMIT } from '../validation/payload.js';
 
 /** A message for the outbox: a broker message, plus an optional key whose messages the relay sends in order. */
 export interface OutboxMessage<T = unknown> extends OutgoingMessage<T> {
@@ -21,7 +22,7 @@ const OUTBOX_PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 export interface OutboxOptions {
   /** Schema of the service's outbox and inbox tables (migrate it with migrateDatabase(url, schema, SERVICE_MIGRATIONS)). Default 'messaging'. */
   schema?: string;
-  /** Largest payload, in bytes of UTF-8 JSON. Default 262,144. */
+  /** Largest payload, in bytes of UTF-8 JSON, from 1 to 67,108,864. Default 262,144. */
   maxPayloadBytes?: number;
 }
 
@@ -37,7 +38,8 @@ export class Outbox {
   constructor(options: OutboxOptions = {}) {
     this.schema = options.schema ?? 'messaging';
     this.sql = new ServiceStatements(this.schema);
-    this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    // The broker's own limit and range: NaN would otherwise switch the size check off.
+    this.maxPayloadBytes = options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : assertIntegerInRange('maxPayloadBytes', options.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES_LIMIT);
   }
 
   /** Writes the messages in `transaction` (a pg client after BEGIN, or a TypeORM EntityManager / QueryRunner). */
@@ -68,7 +70,8 @@ function orderingKeyOf(message: OutboxMessage): string | null {
   try {
     assertRoutingKey(message.orderingKey);
   } catch {
-    throw new InvalidArgumentError(`Invalid orderingKey ${JSON.stringify(message.orderingKey)}: use a string of up to 255 bytes, as a routing key`, {});
+    const shown = typeof message.orderingKey === 'string' ? JSON.stringify(message.orderingKey.slice(0, 80)) : typeof message.orderingKey;
+    throw new InvalidArgumentError(`Invalid orderingKey ${shown}: use a string of up to 255 bytes, as a routing key`, {});
   }
   return message.orderingKey;
 }

@@ -1,5 +1,6 @@
 import { deliveryTime } from '../broker/delivery-time.js';
 import { InvalidArgumentError } from '../errors.js';
+import { assertHeaders } from '../validation/names.js';
 
 /** Per-message options of a `PgClient.emit` (a `send` takes only `headers`). */
 export interface PgRecordOptions {
@@ -72,9 +73,13 @@ export class PgRecordBuilder<TData = unknown> {
   }
 }
 
-/** A delay and a time are exclusive; deduplication needs a caller's message id (a random one never repeats). */
+/**
+ * A delay and a time are exclusive; deduplication needs a caller's message id (a random one never repeats). Headers
+ * are checked here, before emit spreads them into the trace context's (a string would become headers "0", "1"...).
+ */
 export function checkRecordOptions(options: PgRecordOptions): void {
   deliveryTime(options);
+  if (options.headers !== undefined) assertHeaders(options.headers);
   if (options.deduplicationWindowMs !== undefined && options.messageId === undefined) {
     throw new InvalidArgumentError('A deduplication window needs a messageId: a random id never repeats', {});
   }

@@ -3,6 +3,9 @@ import { PayloadNotSerializableError, PayloadTooLargeError } from '../errors.js'
 /** Default payload limit: 256 KiB of UTF-8 JSON, SQS's limit. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 
+/** The highest `maxPayloadBytes` a broker or an outbox takes: 64 MiB. */
+export const MAX_PAYLOAD_BYTES_LIMIT = 64 * 1024 * 1024;
+
 /** Deepest nesting of arrays and objects in a payload; PostgreSQL's json parser overflows its stack past ~10,000. */
 export const MAX_PAYLOAD_DEPTH = 1000;
 
@@ -14,7 +17,9 @@ const LOSSY_CLASSES: (abstract new (...args: never[]) => object)[] = [Map, Set, 
  * every value JSON would silently change: NaN and ±Infinity (null), Map, Set, typed arrays and Buffers, RegExp,
  * Error and the like (`{}` or an object of indexes), invalid Dates (null), functions and symbols (dropped), undefined
  * in an array (null), BigInt, cycles and nesting deeper than MAX_PAYLOAD_DEPTH. A property that is undefined is left
- * out, as JSON does; a valid Date becomes its ISO string, and any object with toJSON its result.
+ * out, as JSON does; a valid Date becomes its ISO string, and any object with toJSON its result. Refuses too the keys
+ * that poison prototypes where a consumer merges the parsed payload into an object (`__proto__`, and `constructor`
+ * holding a `prototype`; reliability.md §4.2), as Fastify's secure-json-parse does for request bodies.
  */
 export function serializePayload(payload: unknown, maxBytes: number): string {
   const path: (string | number)[] = [];
@@ -27,8 +32,13 @@ export function serializePayload(payload: unknown, maxBytes: number): string {
     throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: ${(error as Error).message}`, {}); // a throwing getter or toJSON
   }
   if (problem !== null) {
-    const where = path.reverse().map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`));
-    throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: payload${where.join('')} is ${problem}`, { path: `payload${where.join('')}` });
+    const where = `payload${path
+      .reverse()
+      .map((key) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key.slice(0, 80))}]`))
+      .join('')}`;
+    // A path 1,000 levels deep is 3,000 characters: the message keeps its two ends.
+    const shown = where.length > 200 ? `${where.slice(0, 120)}…${where.slice(-60)}` : where;
+    throw new PayloadNotSerializableError(`Payload cannot be serialised to JSON: ${shown} is ${problem}`, { path: where });
   }
   // A string of n UTF-16 units is at most 3n UTF-8 bytes: skip the exact count when it cannot exceed the limit.
   if (json.length * 3 > maxBytes) {
@@ -97,6 +107,11 @@ function findProblem(value: unknown, key: string, depth: number, ancestors: obje
   ancestors.push(object);
   for (const name of Object.keys(object)) {
     const child = object[name];
+    const poison = prototypeKeyProblem(name, child);
+    if (poison !== null) {
+      path.push(name);
+      return poison;
+    }
     if (child === undefined || isJsonScalar(child)) continue;
     const problem = findProblem(child, name, depth + 1, ancestors, path);
     if (problem !== null) {
@@ -105,6 +120,15 @@ function findProblem(value: unknown, key: string, depth: number, ancestors: obje
     }
   }
   ancestors.pop();
+  return null;
+}
+
+/** A key that would poison a prototype where the parsed payload is merged into an object, or null. */
+function prototypeKeyProblem(name: string, child: unknown): string | null {
+  if (name === '__proto__') return 'a "__proto__" key, refused: it poisons prototypes where the payload is merged into an object';
+  if (name === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) {
+    return 'a "constructor" key with a "prototype", refused: it poisons prototypes where the payload is merged into an object';
+  }
   return null;
 }
 
