@@ -62,7 +62,8 @@ const consumer = await broker.consume<{ value: string }>(
     history.record({ type: 'invoke', f: 'ack', ...ids, time });
     acks.push({ ...ids, time });
   },
-  { concurrency: Number(env('CONCURRENCY')), prefetch: 1, pollIntervalMs: 100 },
+  // No prefetch: a job outlasts the lease, so a message waiting for a slot would see its lease run out unstarted.
+  { concurrency: Number(env('CONCURRENCY')), prefetch: 0, pollIntervalMs: 100 },
 );
 process.stdout.write(`${JSON.stringify({ event: 'ready', pid: process.pid })}\n`);
 
