@@ -12,6 +12,7 @@ export class TsProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stderr = '';
   private listeners: (() => void)[] = [];
+  private hasExited = false;
 
   constructor(script: string, env: Record<string, string>) {
     this.child = spawn(process.execPath, ['--import', REGISTER, script], {
@@ -28,7 +29,11 @@ export class TsProcess {
     });
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.exited.then(() => this.listeners.forEach((listener) => listener()));
+    // The flag is set before the listeners run: a waiter that sees the exit fails at once instead of at its timeout.
+    this.exited.then(() => {
+      this.hasExited = true;
+      this.listeners.forEach((listener) => listener());
+    });
   }
 
   get errorOutput(): string {
@@ -42,13 +47,11 @@ export class TsProcess {
 
   /** Resolves when `count` events named `event` have arrived; rejects if the child exits first. */
   async waitForEvents(event: string, count = 1, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
-    let exited = false;
-    void this.exited.then(() => (exited = true));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new Error(`Timed out waiting for ${count} '${event}' events (got ${this.named(event).length}); stderr: ${this.stderr}`)), timeoutMs);
       const check = () => {
         if (this.named(event).length >= count) done();
-        else if (exited) done(new Error(`Child exited before ${count} '${event}' events (got ${this.named(event).length}); stderr: ${this.stderr}`));
+        else if (this.hasExited) done(new Error(`Child exited before ${count} '${event}' events (got ${this.named(event).length}); stderr: ${this.stderr}`));
       };
       const done = (error?: Error) => {
         clearTimeout(timer);

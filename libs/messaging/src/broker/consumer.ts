@@ -7,6 +7,7 @@ import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
 import type { Settler } from './settler.js';
 import { claimSize } from '../sql/broker-statements.js';
+import { QUEUE_DEFAULTS } from '../topology/queue-options.js';
 import { WakeSignal } from './wake-signal.js';
 
 export type { DeliveryControl, MessageHandler } from './delivery-control.js';
@@ -69,8 +70,16 @@ export interface ConsumerPorts {
 
 interface Running {
   delivery: Delivery;
+  /** The lease it was claimed with, ms: what extendLease() extends by when given no ms. */
+  leaseMs: number;
   abort: AbortController;
   settled: boolean;
+}
+
+/** A claimed message's local deadline to start (this process's clock) and the lease it was claimed with. */
+interface HeldLease {
+  startBy: number;
+  leaseMs: number;
 }
 
 /** Settles not yet written past which the consumer stops claiming until they are (bounds memory if the database lags). */
@@ -103,7 +112,7 @@ export class Consumer<T = unknown> {
    * For each buffered message, the local time by which it must start: claim start + lease - margin. Measured on
    * this process's clock from before the claim was sent, so it errs early and ignores clock skew with the server.
    */
-  private readonly localLeaseDeadlines = new Map<string, number>();
+  private readonly localLeaseDeadlines = new Map<string, HeldLease>();
   private readonly running = new Map<string, Running>();
   private stopping = false;
   private wakeRequested = false;
@@ -240,7 +249,8 @@ export class Consumer<T = unknown> {
         await this.ports.settler.releaseMany(claimed, true).catch((error) => this.ports.logger.error('Could not release messages', error));
         break;
       }
-      for (const d of claimed) this.localLeaseDeadlines.set(d.id, claimStartedAt + batch.leaseMs - startMargin(batch.leaseMs));
+      const held: HeldLease = { startBy: claimStartedAt + batch.leaseMs - startMargin(batch.leaseMs), leaseMs: batch.leaseMs };
+      for (const d of claimed) this.localLeaseDeadlines.set(d.id, held);
       this.buffer.push(...claimed);
       this.dispatch();
       if (claimed.length < limit && !fromHead) continue;
@@ -254,13 +264,13 @@ export class Consumer<T = unknown> {
       const delivery = this.buffer.shift() as Delivery;
       // A prefetched message whose lease is (nearly) over may be claimed by another consumer any moment: give it
       // back rather than risk two handlers on it.
-      const deadline = this.localLeaseDeadlines.get(delivery.id) ?? Infinity;
+      const held = this.localLeaseDeadlines.get(delivery.id);
       this.localLeaseDeadlines.delete(delivery.id);
-      if (deadline - Date.now() < 0) {
+      if (held && held.startBy - Date.now() < 0) {
         stale.push(delivery);
         continue;
       }
-      const entry: Running = { delivery, abort: new AbortController(), settled: false };
+      const entry: Running = { delivery, leaseMs: held?.leaseMs ?? this.leaseMs ?? QUEUE_DEFAULTS.leaseMs, abort: new AbortController(), settled: false };
       this.running.set(delivery.id, entry);
       void this.handle(entry);
     }
@@ -276,7 +286,9 @@ export class Consumer<T = unknown> {
     const control: DeliveryControl = {
       signal: entry.abort.signal,
       extendLease: async (ms) => {
-        const expiry = await settler.extendLease(delivery, ms ?? this.leaseMs ?? Math.max(1, delivery.leaseExpiresAt.getTime() - Date.now()));
+        // By the lease it was claimed with, counted by the database from its now(). (It was the time left, read as
+        // the database's expiry minus this process's clock: no extension at all, and 1 ms on a clock running ahead.)
+        const expiry = await settler.extendLease(delivery, ms ?? entry.leaseMs);
         delivery.leaseExpiresAt = expiry;
         return expiry;
       },

@@ -30,7 +30,11 @@ export interface OutboxRelayOptions {
    */
   deduplicationWindowMs?: number;
   logger?: BrokerLogger;
-  /** Test seam: runs after the broker accepted a batch, before the outbox rows are deleted. */
+  /**
+   * Observer: runs with a batch's message ids after the broker accepted it and before its outbox rows are deleted
+   * (metrics, audit, and fault tests that watch that window from outside). Awaited; if it throws, the round rolls
+   * back and the rows are sent again, and the broker drops the resend within deduplicationWindowMs.
+   */
   afterSend?: (messageIds: string[]) => void | Promise<void>;
 }
 
