@@ -6,22 +6,29 @@ import type pg from 'pg';
 import { callerHeaders, send, type HostileResponse } from '../../apps/order-api/test/hostile/http-client.js';
 import { startOrderApiProcess, type OrderApiProcess } from './hostile/order-api-process.js';
 
-const body = (key: string, quantity = 1) =>
-  JSON.stringify({ customerId: `c-${key}`, email: 'a@example.com', currency: 'EUR', items: [{ sku: 'a', quantity, unitPrice: '1.00' }] });
+const body = (quantity = 1) => JSON.stringify({ email: 'a@example.com', currency: 'EUR', items: [{ sku: 'a', quantity, unitPrice: '1.00' }] });
+/** Each key is sent by a customer of its own (its token's sub), so the ledger counts orders per key. */
+const customerOf = (key: string) => `c-${key}`;
 
 /** One POST /orders with an Idempotency-Key; a connection the API dropped (it was killed) is null: outcome unknown. */
 const place = (base: string, key: string, quantity = 1): Promise<HostileResponse | null> =>
-  send(base, { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: body(key, quantity) }).catch(() => null);
+  send(base, {
+    method: 'POST',
+    path: '/orders',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: body(quantity),
+    caller: customerOf(key),
+  }).catch(() => null);
 
 /** Writes a whole POST /orders on a raw socket and closes it at once, never reading the answer. */
 async function sendAndHangUp(base: string, key: string): Promise<void> {
   const { hostname, port } = new URL(base);
-  const payload = body(key);
+  const payload = body();
   const socket = connect(Number(port), hostname);
   await new Promise((resolve) => socket.once('connect', resolve));
   const request =
     `POST /orders HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nIdempotency-Key: ${key}\r\n` +
-    Object.entries(callerHeaders()).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+    Object.entries(callerHeaders(customerOf(key))).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
     `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
   await new Promise<void>((resolve) => socket.end(request, () => resolve()));
   socket.destroy();
@@ -44,7 +51,7 @@ describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mi
     kills.SIGKILL++;
   };
   const ordersOf = async (key: string) =>
-    (await orders.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [`c-${key}`])).rows[0].n;
+    (await orders.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [customerOf(key)])).rows[0].n;
 
   beforeAll(async () => {
     ordersDb = await createTestDatabase('t17_orders');
@@ -168,9 +175,9 @@ describe('T17 API idempotency keys: concurrent repeats, a retry after SIGKILL mi
     const perKey = await orders.query<{ customer_id: string; n: number }>('SELECT customer_id, count(*)::int AS n FROM orders GROUP BY customer_id');
     const keys = [...firstResponses.keys(), 'timing-probe'];
     const byCustomer = new Map(perKey.rows.map((r) => [r.customer_id, r.n]));
-    const lost = keys.filter((k) => !byCustomer.has(`c-${k}`)).length;
-    const duplicateEffects = keys.filter((k) => (byCustomer.get(`c-${k}`) ?? 0) > 1).length;
-    const unexpected = perKey.rows.filter((r) => !keys.includes(r.customer_id.slice(2))).length;
+    const lost = keys.filter((k) => !byCustomer.has(customerOf(k))).length;
+    const duplicateEffects = keys.filter((k) => (byCustomer.get(customerOf(k)) ?? 0) > 1).length;
+    const unexpected = perKey.rows.filter((r) => !keys.some((k) => customerOf(k) === r.customer_id)).length;
     const idempotencyRows = (await orders.query<{ n: number }>('SELECT count(*)::int AS n FROM idempotency_keys')).rows[0].n;
     expect({ lost, duplicateEffects, unexpected, idempotencyRows }).toEqual({ lost: 0, duplicateEffects: 0, unexpected: 0, idempotencyRows: keys.length });
 

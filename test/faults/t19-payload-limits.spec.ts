@@ -8,7 +8,8 @@ import { probe, residentMemoryMb, startOrderApiProcess, type OrderApiProcess } f
 /** The cap on the order API child's resident memory: its peak may grow this much over its idle size. */
 const PEAK_RSS_GROWTH_CAP_MB = 128;
 
-const valid = JSON.stringify({ customerId: 'c-t19', email: 'a@example.com', currency: 'EUR', items: [{ sku: 'a', quantity: 1, unitPrice: '1.00' }] });
+// The caller is the token's customer (send() adds callerHeaders()): the body names none.
+const valid = JSON.stringify({ email: 'a@example.com', currency: 'EUR', items: [{ sku: 'a', quantity: 1, unitPrice: '1.00' }] });
 const json = (body: string | Buffer, headers: Record<string, string | number> = {}): HostileRequest => ({
   method: 'POST',
   path: '/orders',
@@ -23,7 +24,7 @@ function httpAttacks(): [string, () => HostileRequest, number][] {
   const deflate = deflateSync(zeros);
   const br = brotliCompressSync(zeros);
   return [
-    ['1 MB body', () => json(`{"customerId":"${'x'.repeat(2 ** 20)}"}`), 413],
+    ['1 MB body', () => json(`{"email":"${'x'.repeat(2 ** 20)}"}`), 413],
     ['50 MB body, streamed', () => ({ ...json(''), body: chunks(800, 64 * 1024) }), 413],
     ['100,000 nested arrays', () => json(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 413],
     ['30,000 nested arrays (within 64 KB)', () => json(`${'['.repeat(30_000)}${']'.repeat(30_000)}`), 400],
@@ -122,7 +123,7 @@ describe('T19 payload limits and JSON bombs: refused at the edge, the app up, it
 
     const end = residentMemoryMb(api.pid);
     const inside = await probe(api.process);
-    expect((await send(api.base, { path: '/health/live' })).status).toBe(200);
+    expect((await send(api.ops, { path: '/health/live', caller: null })).status).toBe(200);
     // The one process started before the attacks answers after them: it never exited, so it never restarted.
     const restarts = api.process.child.exitCode === null && api.process.child.signalCode === null ? 0 : 1;
     expect({ polluted: inside.polluted, here: ({} as Record<string, unknown>).isAdmin, restarts }).toEqual({ polluted: false, here: undefined, restarts: 0 });

@@ -1,10 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { Broker, OpsListener } from '@app/messaging';
 import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
 import pg from 'pg';
 import { createOrderApi } from '../src/app.js';
-import { bearer, TEST_AUTH } from './customer-tokens.js';
+import { bearer, bearerWithClaims, TEST_AUTH, unsignedBearer } from './customer-tokens.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,20 +54,10 @@ describe('order-api: who may call it, and what each caller sees', () => {
     await client.end();
     return rows[0].n;
   };
-  const jwt = new JwtService();
   const now = () => Math.floor(Date.now() / 1000);
   /** A token of cust-a signed with `secret`, the claims overridden (an undefined claim is left out). */
-  const signed = (claims: Record<string, unknown>, secret = TEST_AUTH.secret) => {
-    const payload = Object.fromEntries(
-      Object.entries({ sub: 'cust-a', aud: TEST_AUTH.audience, iss: TEST_AUTH.issuer, exp: now() + 600, ...claims }).filter(([, value]) => value !== undefined),
-    );
-    return { authorization: `Bearer ${jwt.sign(payload, { secret, algorithm: 'HS256' })}` };
-  };
-  /** A token with `alg: none` and no signature, as an attacker forges one. */
-  const unsigned = () => {
-    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    return { authorization: `Bearer ${part({ alg: 'none', typ: 'JWT' })}.${part({ sub: 'cust-a', aud: TEST_AUTH.audience, iss: TEST_AUTH.issuer, exp: now() + 600 })}.` };
-  };
+  const signed = (claims: Record<string, unknown>, secret = TEST_AUTH.secret) => bearerWithClaims(claims, { secret });
+  const unsigned = () => unsignedBearer();
 
   const refusals: [string, () => Record<string, string>, RegExp][] = [
     ['no token', () => ({}), /bearer token is required/],

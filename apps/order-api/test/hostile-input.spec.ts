@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Broker } from '@app/messaging';
 import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
 import { createOrderApi } from '../src/app.js';
+import { bearer, TEST_AUTH } from './customer-tokens.js';
 import { callerHeaders } from './hostile/http-client.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.

@@ -54,7 +54,7 @@ export class OrdersService {
     if (totalMinor > MAX_MINOR_UNITS) {
       throw new BadRequestException([`the order total must be at most ${formatMinorUnits(MAX_MINOR_UNITS, digits)} ${dto.currency}`]);
     }
-    const requestHash = orderRequestFingerprint(dto, prices);
+    const requestHash = orderRequestFingerprint(customerId, dto, prices);
 
     return this.dataSource.transaction(async (manager) => {
       if (idempotencyKey) {

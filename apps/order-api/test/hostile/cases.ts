@@ -11,11 +11,38 @@ export interface RefusalCase {
   reason?: RegExp;
   /** Node's HTTP parser answers these itself, with no body: only the status is checked. */
   bare?: boolean;
+  /** Response headers that must be there, each matching its pattern. */
+  headers?: Record<string, RegExp>;
+  /** What the request sent that the response must not echo back. */
+  notEchoed?: string;
 }
 
-/** A valid order, with some fields replaced. */
+/** Strings that break code which builds SQL, LIKE patterns, paths or text by hand, and values of the wrong type. */
+export const INJECTIONS: [string, unknown][] = [
+  ['a SQL tautology', "' OR '1'='1"],
+  ['a DROP TABLE', "x'); DROP TABLE orders;--"],
+  ['a stacked pg_sleep', '1; SELECT pg_sleep(10)'],
+  ['LIKE wildcards', '%_%'],
+  ['a backslash', '\\'],
+  ['a NUL byte', 'a\u0000b'],
+  ['a lone surrogate', 'a\ud800b'],
+  ['an emoji', '\u{1F600}'],
+  ['right-to-left override', 'a\u202eb'],
+  ['HTML', '<script>alert(1)</script>'],
+  ['a JNDI lookup', '${jndi:ldap://x/a}'],
+  ['a path', '../../etc/passwd'],
+  ['a NoSQL operator object', { $gt: '' }],
+  ['an array', ['a']],
+  ['a number', 1],
+  ['null', null],
+  ['a boolean', true],
+];
+
+/** The injection strings alone. */
+export const INJECTION_STRINGS = INJECTIONS.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+
+/** A valid order (its customer is the caller's token's), with some fields replaced. */
 export const order = (overrides: Record<string, unknown> = {}) => ({
-  customerId: 'cust-hostile',
   email: 'ada@example.com',
   currency: 'EUR',
   items: [{ sku: 'book-1', quantity: 1, unitPrice: '12.50' }],
@@ -51,7 +78,7 @@ export function describeRefusals(title: string, api: () => HostileOrderApi, case
     });
     afterEach(async () => {
       expect(await api().counts()).toEqual(before);
-      expect((await api().send({ path: '/health/live' })).status).toBe(200);
+      expect(await api().live()).toBe(200);
     });
     afterAll(() => {
       const after = sampleMemory();
@@ -65,6 +92,8 @@ export function describeRefusals(title: string, api: () => HostileOrderApi, case
       const response = await api().send(c.request);
       if (c.bare) expect(response.status).toBe(c.status);
       else expectRefusal(response, c.status, c.reason);
+      for (const [name, pattern] of Object.entries(c.headers ?? {})) expect([name, response.headers[name]]).toEqual([name, expect.stringMatching(pattern)]);
+      if (c.notEchoed) expect(response.text).not.toContain(c.notEchoed);
     });
   });
 }

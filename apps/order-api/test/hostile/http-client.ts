@@ -1,4 +1,5 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { bearer } from '../customer-tokens.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,14 +20,22 @@ export interface HostileRequest {
   headers?: Record<string, string | number>;
   /** A string or Buffer is sent whole; an iterable of chunks is streamed (chunked unless a content-length is given). */
   body?: string | Buffer | Iterable<Buffer> | AsyncIterable<Buffer>;
+  /**
+   * The customer whose bearer token is sent (default HOSTILE_CUSTOMER); null sends no Authorization header. An
+   * `authorization` in `headers` replaces the token.
+   */
+  caller?: string | null;
 }
 
+/** The customer the hostile suites call the API as, unless a request names another. */
+export const HOSTILE_CUSTOMER = 'cust-hostile';
+
 /**
- * Headers every request of the hostile suites carries: the one place a caller's credentials go when the API
- * authenticates callers (then only this function changes).
+ * Headers every request of the hostile suites carries: the one place a caller's credentials go. The bearer token
+ * of `customerId`, signed with the tests' key (TEST_AUTH, which the fixtures give the API).
  */
-export function callerHeaders(): Record<string, string> {
-  return {};
+export function callerHeaders(customerId: string = HOSTILE_CUSTOMER): Record<string, string> {
+  return bearer(customerId);
 }
 
 /**
@@ -34,13 +43,13 @@ export function callerHeaders(): Record<string, string> {
  * cannot stop streaming a body when the server has already answered). A server that answers before the whole body
  * is sent and closes the socket is not an error: its answer is returned.
  */
-export function send(base: string, { method = 'GET', path, headers = {}, body }: HostileRequest): Promise<HostileResponse> {
+export function send(base: string, { method = 'GET', path, headers = {}, body, caller }: HostileRequest): Promise<HostileResponse> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
     let settled = false;
     let response: HostileResponse | undefined;
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method, path, headers: { connection: 'close', ...callerHeaders(), ...headers } },
+      { host: url.hostname, port: url.port, method, path, headers: { connection: 'close', ...(caller === null ? {} : callerHeaders(caller)), ...headers } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

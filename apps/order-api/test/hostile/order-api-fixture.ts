@@ -1,10 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { INestApplication } from '@nestjs/common';
-import { Broker } from '@app/messaging';
+import { Broker, OpsListener } from '@app/messaging';
 import { createTestDatabase, testPool, waitFor, type TestDatabase } from '@app/messaging/testing';
 import type pg from 'pg';
 import { createOrderApi } from '../../src/app.js';
+import { TEST_AUTH } from '../customer-tokens.js';
 import { LEAK, send, type HostileRequest, type HostileResponse } from './http-client.js';
 
 /** What a request may have written: compared before and after every refused request. */
@@ -22,12 +23,16 @@ export interface WriteCounts {
 export interface HostileOrderApi {
   base: string;
   port: number;
+  /** The ops listener (health and metrics), on a port of its own. */
+  ops: string;
   ordersDb: TestDatabase;
   /** A broker on the API's broker database, for the test's own publishes. */
   broker: Broker;
   orders: pg.Pool;
   send(request: HostileRequest): Promise<HostileResponse>;
   counts(): Promise<WriteCounts>;
+  /** The status of GET /health/live on the ops port: 200 while the app is up. */
+  live(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -47,7 +52,7 @@ export async function startHostileOrderApi(label: string): Promise<HostileOrderA
   let app: INestApplication;
   try {
     app = await createOrderApi(
-      { port: 0, ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url },
+      { port: 0, opsPort: 0, opsHost: '127.0.0.1', ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url, auth: TEST_AUTH },
       { logger: false, requestTimeoutMs: REQUEST_TIMEOUT_MS },
     );
     await app.listen(0, '127.0.0.1');
@@ -56,11 +61,13 @@ export async function startHostileOrderApi(label: string): Promise<HostileOrderA
     throw error;
   }
   const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const ops = app.get(OpsListener).url;
   const orders = testPool(ordersDb.url, 2);
   const count = async (sql: string) => (await orders.query<{ n: number }>(sql)).rows[0].n;
   return {
     base,
     port: Number(new URL(base).port),
+    ops,
     ordersDb,
     broker,
     orders,
@@ -73,6 +80,7 @@ export async function startHostileOrderApi(label: string): Promise<HostileOrderA
         async () => (await broker.queueStats('test.sink')).ready,
       ),
     }),
+    live: async () => (await send(ops, { path: '/health/live', caller: null })).status,
     stop: async () => {
       await app.close();
       await orders.end();
@@ -91,8 +99,10 @@ export function expectRefusal(response: HostileResponse, status: number, reason?
   expectNoLeak(response);
 }
 
+/** Nothing internal in the body: no stack, path, SQL or table name (LEAK), and never the key that signs tokens. */
 export function expectNoLeak(response: HostileResponse): void {
   expect(response.text).not.toMatch(LEAK);
+  expect(response.text).not.toContain(TEST_AUTH.secret);
 }
 
 /** A full garbage collection, so that heap figures compare what is live, not what is waiting to be collected. */
