@@ -1,6 +1,6 @@
 import type { FaultReport } from '@app/messaging/testing/faults';
 
-/** The acceptance bar every fault test is held to (reliability.md §5.1), as the doc states it. */
+/** The acceptance bar every fault test is held to (docs/reliability.md), as the doc states it. */
 export const ACCEPTANCE_BAR = [
   'lost = 0, unexpected = 0, duplicate effects = 0, stale acks accepted = 0, lease overlaps = 0 in every test;',
   'duplicated deliveries only in tests that inject a fault (kill, pause, crash, forced copies);',

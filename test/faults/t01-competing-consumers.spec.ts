@@ -1,6 +1,6 @@
 import { drainQueue, faultFigures, faultProfile, recordFaultReport, sized, startFaultRun, WORKLOAD, type FaultRun } from '@app/messaging/testing/faults';
 
-// T01 (reliability.md §5.2): competing consumer processes on one queue, no faults: the baseline every other test
+// T01 (docs/reliability.md): competing consumer processes on one queue, no faults: the baseline every other test
 // is compared with. Nothing may be lost, doubled, or held by two consumers at once.
 const MESSAGES = sized(2_000, 20_000);
 const CONSUMERS = sized(3, 8);

@@ -1,6 +1,6 @@
 import { drainQueue, faultFigures, faultProfile, percentile, recordFaultReport, sized, startFaultRun, WORKLOAD, type FaultRun, type HistoryEvent } from '@app/messaging/testing/faults';
 
-// T02 (reliability.md §5.2): workers are SIGKILLed in the middle of their jobs and restarted 2 s later. Every
+// T02 (docs/reliability.md): workers are SIGKILLed in the middle of their jobs and restarted 2 s later. Every
 // attempt that died must come back with attempt + 1 once its lease ran out, and the inbox must keep effects to one.
 const LEASE_MS = sized(2_000, 5_000);
 const HANDLER_MS = sized([200, 600], [1_000, 3_000]);

@@ -1,6 +1,6 @@
 import { drainQueue, faultFigures, faultProfile, recordFaultReport, sized, startFaultRun, WORKLOAD, type FaultRun } from '@app/messaging/testing/faults';
 
-// T03 (reliability.md §5.2, §3.2 window 3): a worker takes a message, is paused (SIGSTOP) for twice its lease while
+// T03 (docs/reliability.md): a worker takes a message, is paused (SIGSTOP) for twice its lease while
 // another worker takes the message over and completes it, then resumes (SIGCONT) and acts as if it still held it.
 // Fencing must refuse its ack, and the inbox its effect.
 const LEASE_MS = sized(1_500, 2_000);

@@ -1,6 +1,6 @@
 import { drainQueue, faultFigures, faultProfile, firstOkAfter, recordFaultReport, sized, startFaultRun, WORKLOAD, type FaultRun, type HistoryEvent } from '@app/messaging/testing/faults';
 
-// T05 (reliability.md §5.2): PostgreSQL is SIGKILLed (no shutdown checkpoint: crash recovery at the next start)
+// T05 (docs/reliability.md): PostgreSQL is SIGKILLed (no shutdown checkpoint: crash recovery at the next start)
 // under steady publishing and consuming, and started again after a pause. Every publish that returned ok must
 // survive and be consumed once in effect; publishes that errored are fail/info and may come back, never twice.
 const CRASHES = sized(1, 3);

@@ -12,7 +12,7 @@ import {
   type FaultRun,
 } from '@app/messaging/testing/faults';
 
-// T11 (reliability.md §5.2, the W7 model of §1.3): values with fates by n mod 8: poison (the handler always throws),
+// T11 (docs/reliability.md): values with fates by n mod 8: poison (the handler always throws),
 // crasher (the handler calls process.exit(1); the supervisor restarts the worker), flaky (fails its first attempt),
 // normal. With maxAttempts 3 each poison and crasher value must be dead-lettered exactly once after exactly 3 claims,
 // flaky and normal values must complete and never be dead-lettered, and each dead letter must raise an alert.

@@ -1,4 +1,4 @@
-// T13 (reliability.md §3.4, §5.2): outbox relays SIGKILLed at random moments and, timed off the broker's arrival
+// T13 (docs/reliability.md): outbox relays SIGKILLed at random moments and, timed off the broker's arrival
 // NOTIFY, between the broker accepting a batch and the outbox rows being deleted. Every committed order's event
 // arrives, its effect happens once (inbox), and a rolled-back order publishes nothing.
 import { Inbox, Outbox } from '@app/messaging';

@@ -1,4 +1,4 @@
-// T14 (reliability.md §3.4, §5.2): four relays share an outbox whose rows commit out of id order (each producer
+// T14 (docs/reliability.md): four relays share an outbox whose rows commit out of id order (each producer
 // takes its outbox id, then sleeps before COMMIT: the trap of event-driven.io's "ordering in Postgres outbox"), with
 // three events per order (created, paid, shipped) under one ordering key. No committed row is skipped, each key
 // reaches the broker in order, and no event is handed over twice. Relays are paused (SIGSTOP) now and then.

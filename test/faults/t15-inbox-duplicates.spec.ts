@@ -1,7 +1,7 @@
 import { waitFor } from '@app/messaging/testing';
 import { drainQueue, faultFigures, faultProfile, recordFaultReport, sized, startFaultRun, WORKLOAD, type FaultRun } from '@app/messaging/testing/faults';
 
-// T15 (reliability.md §5.2): the same message id delivered three times at once to three consumer processes (three
+// T15 (docs/reliability.md): the same message id delivered three times at once to three consumer processes (three
 // copies published straight into the queue, bypassing SKIP LOCKED's one-holder rule), and once more later. The
 // inbox must let exactly one effect through per message id; the other copies are acked as duplicates.
 const VALUES = sized(10, 50);

@@ -1,4 +1,4 @@
-// T18 (reliability.md §4.1, §5.2): topic routing equals an independent reference matcher for random patterns and
+// T18 (docs/reliability.md): topic routing equals an independent reference matcher for random patterns and
 // keys of hostile text, and hostile names are refused with InvalidNameError before any SQL, leaving the schema as it was.
 import fc from 'fast-check';
 import pg from 'pg';

@@ -17,7 +17,7 @@ const json = (body: string | Buffer, headers: Record<string, string | number> = 
   body,
 });
 
-/** Each HTTP attack of reliability.md T19, with the status it must get. */
+/** Each HTTP attack of T19 (docs/reliability.md), with the status it must get. */
 function httpAttacks(): [string, () => HostileRequest, number][] {
   const zeros = Buffer.alloc(sized(10, 100) * 2 ** 20, '0');
   const gzip = gzipSync(zeros);

@@ -3,7 +3,7 @@ import { Broker, dropRoles, ensureRoles } from '@app/messaging';
 import { recordFaultReport } from '@app/messaging/testing/faults';
 import { dropSystemDatabases, onDatabase, setUpSystemDatabases, urlFor, withClient, type SystemDatabaseAccess } from '../../apps/database-setup/src/set-up-databases.js';
 
-// T21 (reliability.md §4.5): the system's roles, set up as npm start and compose set them up, can do their job and
+// T21 (docs/reliability.md): the system's roles, set up as npm start and compose set them up, can do their job and
 // nothing else. Roles are cluster-wide, so every name carries a prefix of this run, and all is dropped afterwards.
 const serverUrl = process.env.DATABASE_URL as string;
 const prefix = `t21_${randomBytes(3).toString('hex')}_`;

@@ -1,4 +1,4 @@
-// T23 (reliability.md §5.2): workers whose clocks run 60 s ahead and 60 s behind (Debian's libfaketime, preloaded
+// T23 (docs/reliability.md): workers whose clocks run 60 s ahead and 60 s behind (Debian's libfaketime, preloaded
 // into their Node processes) beside one with the true time. Leases are counted by the database's now() only: no
 // lease ends early, none is stretched, no two holders overlap, no stale ack is accepted.
 // Two kinds of worker: the harness consumer (claim, ack through the fault driver) and an app-style worker

@@ -1,4 +1,4 @@
-// T24 (reliability.md §5.2, shorter than the plan's 30 min): steady load for minutes while workers are restarted
+// T24 (docs/reliability.md, shorter than the plan's 30 min): steady load for minutes while workers are restarted
 // the way deployments do it (SIGTERM, one at a time) and now and then killed (SIGKILL). Nothing is lost, no effect
 // happens twice, a message that saw only graceful restarts completes at its first attempt, and connections, worker
 // memory and dead tuples are sampled: they must stay bounded, not grow with the restarts.

@@ -17,6 +17,15 @@ const PLACEHOLDERS = [
   ['T22', 'Message authenticity (signed messages)', 'not yet planned in an issue.'],
 ];
 
+/** What each checker (libs/messaging/testing/faults/checkers) counts: the definitions the comments there refer to. */
+const CHECKERS = [
+  '**lost, unexpected, duplicated, recovered** (Jepsen\'s `total-queue`): lost = a publish acknowledged to the caller whose value was never delivered and acknowledged by the end of the drain; unexpected = a value delivered that nobody published; duplicated deliveries = deliveries of a value beyond its first; recovered = a value whose publish outcome was unknown (`info`: a timeout, a connection lost during COMMIT) that was delivered anyway (never counted as lost). A run ends with a drain (faults healed, consumers run until several empty polls in a row), so a slow value is not taken for a lost one.',
+  '**lease overlaps, stale acks accepted** (the lease-queue model of Queen MQ\'s Jepsen suite): two deliveries of one message under leases that overlap in server time ([claimed at, lease expires at]) by different holders; an ack, nack or extension accepted with a lease token that was no longer the current one; a message claimed again after an ack of it was accepted.',
+  '**duplicate effects, phantom effects** (the pipeline model): effects are rows a handler commits in the same transaction as its inbox record, in a table without a unique key, so a second effect of one value is counted, not prevented; a phantom is an effect of a value nobody published or whose transaction failed.',
+  '**dead-letter correctness** (the DLQ model): every acknowledged publish ends exactly once, completed XOR dead-lettered; values that should complete never reach the dead-letter queue; poison values never complete; the dead-letter queue holds no duplicates and no unknown values.',
+  '**per-key order**: the values of one ordering key are delivered (or arrive at the broker) in the order they were published or committed.',
+];
+
 const LABELS: Partial<Record<keyof FaultFigures, string>> = {
   attempted: 'values attempted',
   acknowledged: 'publishes acknowledged',
@@ -76,6 +85,10 @@ export function reliabilityDoc(reports: readonly FaultReport[], date: string): s
     'server), with the workers as separate processes; every process records a Jepsen-style history (invoke, then',
     'ok / fail / info) of each publish, delivery, settle and effect, and checkers read the merged history after a drain',
     '(the harness: libs/messaging/testing/faults; the tests: test/faults).',
+    '',
+    '## How the figures are counted',
+    '',
+    ...CHECKERS.map((line) => `- ${line}`),
     '',
     '## Acceptance bar',
     '',

@@ -19,7 +19,7 @@ const LOSSY_CLASSES: (abstract new (...args: never[]) => object)[] = [Map, Set, 
  * in an array (null), BigInt, cycles and nesting deeper than MAX_PAYLOAD_DEPTH. A property that is undefined is left
  * out, as JSON does; a valid Date becomes its ISO string, and any object with toJSON its result. Refuses too the keys
  * that poison prototypes where a consumer merges the parsed payload into an object (`__proto__`, and `constructor`
- * holding a `prototype`; reliability.md §4.2), as Fastify's secure-json-parse does for request bodies.
+ * holding a `prototype`; tested by T19), as Fastify's secure-json-parse does for request bodies.
  */
 export function serializePayload(payload: unknown, maxBytes: number): string {
   const path: (string | number)[] = [];

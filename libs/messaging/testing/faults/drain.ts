@@ -7,7 +7,7 @@ export interface DrainResult {
 }
 
 /**
- * The drain phase every fault run ends with (reliability.md §1.4), after the faults healed: waits until the queue
+ * The drain phase every fault run ends with (docs/reliability.md), after the faults healed: waits until the queue
  * reads empty (nothing ready, nothing leased) `consecutiveEmpty` polls in a row while the consumers keep running.
  * Poll errors (the broker coming back) count as not empty. Throws after timeoutMs with the last counts.
  */

@@ -14,7 +14,7 @@ export interface FaultChecks {
 
 /**
  * Runs the common checkers over a run's history and turns their results into the figures every test reports
- * (reliability.md §5.1). `reached` are values that ended dead-lettered; `effects` the committed effect rows, with
+ * (docs/reliability.md). `reached` are values that ended dead-lettered; `effects` the committed effect rows, with
  * `expectedEffects` the values that must have one.
  */
 export function faultFigures(input: {

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The figures every fault test reports (reliability.md §5.1). Counts are of unique values unless said otherwise. */
+/** The figures every fault test reports (docs/reliability.md). Counts are of unique values unless said otherwise. */
 export interface FaultFigures {
   attempted: number;
   acknowledged: number;

@@ -1,5 +1,5 @@
 /**
- * A Jepsen-style history of client operations (reliability.md §1.3, §5.1): every publish, delivery, settlement and
+ * A Jepsen-style history of client operations (docs/reliability.md): every publish, delivery, settlement and
  * effect is an `invoke` followed by `ok` (it happened), `fail` (it definitely did not) or `info` (unknown: a timeout,
  * a connection lost during COMMIT). Processes append events as JSON lines to their own file; the test merges them.
  */

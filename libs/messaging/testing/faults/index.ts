@@ -1,4 +1,4 @@
-// The fault-injection harness (reliability.md §5.1): fixtures that break things on purpose, workload processes that
+// The fault-injection harness (docs/reliability.md): fixtures that break things on purpose, workload processes that
 // record what they did, and checkers that count what was lost or doubled. Tests live in test/faults/.
 //
 // Usage, in a test (test/faults/t02-worker-kill.spec.ts is a whole one):

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres.js';
 
-/** The settings a crash test relies on: a commit the server acknowledged survives a crash (reliability.md §1.4). */
+/** The settings a crash test relies on: a commit the server acknowledged survives a crash (docs/reliability.md). */
 export const DURABILITY_SETTINGS = { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' } as const;
 
 export interface PostgresFixture {

@@ -22,7 +22,7 @@ export interface DeadLetterResult {
 }
 
 /**
- * The W7 dead-letter rules (reliability.md §1.3): every acknowledged publish ends exactly once, completed (an
+ * The W7 dead-letter rules (docs/reliability.md): every acknowledged publish ends exactly once, completed (an
  * accepted ack) XOR dead-lettered; normal values never die; poison never completes; the dead-letter queue has no
  * duplicates and no unknown values; and, given maxAttempts, a dead letter was claimed exactly that many times.
  */

@@ -21,7 +21,7 @@ export interface EffectsResult {
 }
 
 /**
- * The W5 pipeline rules (reliability.md §1.3) over the effects actually committed: at most one per value, none for a
+ * The W5 pipeline rules (docs/reliability.md) over the effects actually committed: at most one per value, none for a
  * value never published, and one for every value in `expected` (e.g. the acknowledged normal values).
  */
 export function checkEffects(rows: readonly EffectRow[], history: readonly HistoryEvent[], options: { expected?: Iterable<string> } = {}): EffectsResult {

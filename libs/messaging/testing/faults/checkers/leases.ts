@@ -42,7 +42,7 @@ interface Lease {
 }
 
 /**
- * The lease rules of Queen's W2 workload (reliability.md §1.3) with server times: no two deliveries of a message
+ * The lease rules of Queen's W2 workload (docs/reliability.md) with server times: no two deliveries of a message
  * under overlapping unexpired leases, and no ack/nack/extend accepted with a token a newer claim had replaced (or
  * after the message was acked). A settle's lease ends when it was sent (its `invoke`), which errs toward passing.
  */

@@ -32,7 +32,7 @@ export interface TotalQueueResult {
 }
 
 /**
- * Jepsen's total-queue checker (reliability.md §1.3) over a merged history: every acknowledged publish must be
+ * Jepsen's total-queue checker (docs/reliability.md) over a merged history: every acknowledged publish must be
  * completed after the drain, nothing unpublished may come out. Duplicates are counted, not failed.
  * `reached` adds values that ended another way (dead-lettered).
  */
