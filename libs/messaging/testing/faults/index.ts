@@ -2,3 +2,4 @@
 // what was lost or doubled. Tests live in test/faults/.
 export { faultProfile, recordFaultReport, sized, type FaultFigures, type FaultProfile, type FaultReport } from './figures.js';
 export type { HistoryEvent, OpName, OpOutcome } from './history.js';
+export { startFaultProxy, type FaultMode, type FaultProxy, type FaultProxyStats } from './fault-proxy.js';
