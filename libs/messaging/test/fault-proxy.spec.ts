@@ -28,7 +28,7 @@ describe('FaultProxy between pg and PostgreSQL', () => {
     const url = new URL(testDatabaseUrl());
     proxy = await startFaultProxy({ host: url.hostname, port: Number(url.port || 5432) });
     await admin.query(`CREATE SCHEMA "${schema}"`);
-    for (const table of ['simple', 'extended', 'named', 'every']) await admin.query(`CREATE TABLE "${schema}"."${table}" (id int PRIMARY KEY)`);
+    for (const table of ['simple', 'extended', 'named', 'every', 'statement']) await admin.query(`CREATE TABLE "${schema}"."${table}" (id int PRIMARY KEY)`);
   });
   afterEach(async () => {
     proxy.pass();
@@ -148,5 +148,19 @@ describe('FaultProxy between pg and PostgreSQL', () => {
     await expect(failed.query('COMMIT')).rejects.toThrow(/ECONNRESET|terminated/);
     expect(proxy.stats.commitsCut).toBe(cutBefore + 1);
     expect(proxy.stats.commitsCutCommitted).toBe(committedBefore);
+  });
+
+  it('cutAfterCommit with `statements` also cuts a matching statement that commits by itself, but not one inside a transaction', async () => {
+    const c = await client();
+    const cutBefore = proxy.stats.commitsCut;
+    const committedBefore = proxy.stats.commitsCutCommitted;
+    proxy.cutAfterCommit({ statements: /^INSERT INTO/, limit: 1 });
+    await c.query('BEGIN');
+    await c.query(`INSERT INTO "${schema}"."statement" VALUES (2)`);
+    await c.query('ROLLBACK');
+    await expect(c.query(`INSERT INTO "${schema}"."statement" VALUES ($1)`, [1])).rejects.toThrow(/ECONNRESET|terminated/);
+    expect(await rows('statement')).toEqual([1]);
+    expect(proxy.stats.commitsCut).toBe(cutBefore + 1);
+    expect(proxy.stats.commitsCutCommitted).toBe(committedBefore + 1);
   });
 });

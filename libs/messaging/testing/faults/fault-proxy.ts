@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import { BackendWatcher, FrontendWatcher } from './pg-wire.js';
+import { BackendWatcher, FrontendWatcher, type CommitKind } from './pg-wire.js';
 
 /**
  * What the proxy does to the traffic between its clients and PostgreSQL (reliability.md §5.1), switchable at any time:
@@ -15,7 +15,8 @@ import { BackendWatcher, FrontendWatcher } from './pg-wire.js';
  * - `cutAfterCommit`: forwards a COMMIT to the server, waits for its answer, keeps that answer from the client and
  *   resets the client's socket instead: an ambiguous commit (the client cannot know it committed). `every` cuts one
  *   COMMIT in that many (default 1), `limit` stops after that many cuts (default no limit), both counted from the
- *   switch to this mode; other traffic passes.
+ *   switch to this mode; other traffic passes. `statements` also cuts statements whose SQL it matches when they run
+ *   outside a transaction (they commit by themselves), e.g. a fenced ack.
  */
 export type FaultMode =
   | { kind: 'pass' }
@@ -23,7 +24,7 @@ export type FaultMode =
   | { kind: 'reset' }
   | { kind: 'refuse' }
   | { kind: 'delay'; ms: number; jitterMs: number }
-  | { kind: 'cutAfterCommit'; every: number; limit: number };
+  | { kind: 'cutAfterCommit'; every: number; limit: number; statements: RegExp | null };
 
 export interface FaultProxyStats {
   /** Connections accepted from clients, refused or not. */
@@ -34,11 +35,16 @@ export interface FaultProxyStats {
   refused: number;
   /** Connections destroyed with an RST by `reset`. */
   reset: number;
-  /** COMMITs that went through the proxy (in any mode). */
+  /** COMMITs that went through the proxy (in any mode), and statements that `statements` matched. */
   commitsSeen: number;
-  /** COMMITs whose answer was kept from the client, and of those, the ones the server answered `COMMIT` (it committed). */
+  /**
+   * Commits whose answer was kept from the client, and of those, the ones the server committed (a COMMIT answered
+   * `COMMIT`; a statement answered without an error).
+   */
   commitsCut: number;
   commitsCutCommitted: number;
+  /** Of the cuts, those of a statement `statements` matched (the others are of COMMITs). */
+  statementsCut: number;
   /** Times each mode was switched on: the faults injected. */
   modes: Record<FaultMode['kind'], number>;
 }
@@ -55,7 +61,7 @@ export interface FaultProxy {
   reset(): void;
   refuse(): void;
   delay(ms: number, jitterMs?: number): void;
-  cutAfterCommit(options?: { every?: number; limit?: number }): void;
+  cutAfterCommit(options?: { every?: number; limit?: number; statements?: RegExp }): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +121,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     commitsSeen: 0,
     commitsCut: 0,
     commitsCutCommitted: 0,
+    statementsCut: 0,
     modes: { pass: 0, blackhole: 0, reset: 0, refuse: 0, delay: 0, cutAfterCommit: 0 },
   };
   const connections = new Set<Connection>();
@@ -127,12 +134,16 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     upstream: Socket | null = null;
     readonly toServer = new Lane(held);
     readonly toClient = new Lane(held);
-    private readonly frontend = new FrontendWatcher();
     private readonly backend = new BackendWatcher();
+    private readonly frontend = new FrontendWatcher(
+      (sql) => mode.kind === 'cutAfterCommit' && mode.statements !== null && mode.statements.test(sql),
+      () => this.backend.status === 'I',
+    );
     /** Messages are no longer read (TLS, or after a cut). */
     private opaque = false;
     /** The sync point whose answer is being kept from the client, and whether the server said COMMIT. */
     private cutAt: number | null = null;
+    private cutKind: CommitKind = 'commit';
     private cutCommitted = false;
 
     constructor(readonly client: Socket) {
@@ -173,11 +184,12 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       if (this.cutAt !== null) return;
       if (this.opaque) return this.toServer.push(chunk, delayMs());
       const forward: Buffer[] = [];
-      for (const { message, completesCommit } of this.frontend.read(chunk)) {
+      for (const { message, completes } of this.frontend.read(chunk)) {
         forward.push(message.bytes);
-        if (completesCommit && this.decideCut()) {
-          // Whatever the client sends after the COMMIT is never sent: the connection is about to be cut.
+        if (completes && this.decideCut()) {
+          // Whatever the client sends after the commit is never sent: the connection is about to be cut.
           this.cutAt = this.frontend.syncPoints;
+          this.cutKind = completes;
           break;
         }
       }
@@ -196,10 +208,11 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     private fromServer(chunk: Buffer): void {
       if (this.opaque) return this.toClient.push(chunk, delayMs());
       const forward: Buffer[] = [];
-      for (const { message, readyBefore, readyIndex, tag, encrypted } of this.backend.read(chunk)) {
+      for (const { message, readyBefore, readyIndex, tag, error, encrypted } of this.backend.read(chunk)) {
         if (this.cutAt !== null && readyBefore >= this.cutAt - 1) {
-          // Part of the COMMIT's answer: kept back. Its ReadyForQuery ends it, and the client is reset then.
-          if (tag !== null) this.cutCommitted = tag === 'COMMIT';
+          // Part of the commit's answer: kept back. Its ReadyForQuery ends it, and the client is reset then.
+          if (tag !== null) this.cutCommitted = this.cutKind === 'statement' || tag === 'COMMIT';
+          if (error) this.cutCommitted = false;
           if (readyIndex === this.cutAt) return this.finishCut(forward);
           continue;
         }
@@ -213,6 +226,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     private finishCut(forward: Buffer[]): void {
       stats.commitsCut += 1;
       if (this.cutCommitted) stats.commitsCutCommitted += 1;
+      if (this.cutKind === 'statement') stats.statementsCut += 1;
       this.opaque = true;
       this.toClient.push(Buffer.concat(forward), 0);
       this.client.resetAndDestroy();
@@ -274,7 +288,8 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     reset: () => set({ kind: 'reset' }),
     refuse: () => set({ kind: 'refuse' }),
     delay: (ms, jitterMs = 0) => set({ kind: 'delay', ms, jitterMs }),
-    cutAfterCommit: (options = {}) => set({ kind: 'cutAfterCommit', every: options.every ?? 1, limit: options.limit ?? Number.POSITIVE_INFINITY }),
+    cutAfterCommit: (options = {}) =>
+      set({ kind: 'cutAfterCommit', every: options.every ?? 1, limit: options.limit ?? Number.POSITIVE_INFINITY, statements: options.statements ?? null }),
     close: async () => {
       for (const connection of connections) connection.resetBoth();
       await new Promise<void>((resolve) => server.close(() => resolve()));

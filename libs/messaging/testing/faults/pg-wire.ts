@@ -69,59 +69,75 @@ function isUntypedRequest(bytes: Buffer): boolean {
   return code === SSL_REQUEST || code === GSSENC_REQUEST;
 }
 
+/** What ends a transaction at a sync point: an explicit COMMIT, or a statement run outside any transaction. */
+export type CommitKind = 'commit' | 'statement';
+
 /**
  * What the client sends: counts the messages the server answers with ReadyForQuery (Query, Sync, FunctionCall), and
- * says which of them completes a COMMIT (a simple Query, or a Sync after an Execute of a portal bound to a COMMIT).
+ * says which of them completes a commit: a COMMIT (a simple Query, or a Sync after an Execute of a portal bound to a
+ * COMMIT), or a statement `cuttable` accepts sent while the session was idle (not in a transaction), which commits
+ * by itself at that sync point.
  */
 export class FrontendWatcher {
   private readonly splitter = new MessageSplitter(true);
-  private readonly statements = new Map<string, boolean>();
-  private readonly portals = new Map<string, boolean>();
-  private commitExecuted = false;
+  private readonly statements = new Map<string, string>();
+  private readonly portals = new Map<string, string>();
+  private executed: CommitKind | null = null;
   /** Messages answered by ReadyForQuery so far. */
   syncPoints = 0;
   /** The client asked for TLS or GSS encryption: the backend's next message is one byte. */
   onEncryptionRequest: () => void = () => undefined;
 
-  /** The messages of this chunk, each marked when it is the sync point that completes a COMMIT. */
-  read(chunk: Buffer): { message: WireMessage; completesCommit: boolean }[] {
-    return this.splitter.split(chunk).map((message) => ({ message, completesCommit: this.observe(message) }));
+  constructor(
+    private readonly cuttable: (sql: string) => boolean,
+    /** Whether the session is outside a transaction (the last ReadyForQuery said idle). */
+    private readonly idle: () => boolean,
+  ) {}
+
+  /** The messages of this chunk, each with the kind of commit it completes, if it is such a sync point. */
+  read(chunk: Buffer): { message: WireMessage; completes: CommitKind | null }[] {
+    return this.splitter.split(chunk).map((message) => ({ message, completes: this.observe(message) }));
   }
 
-  private observe({ type, bytes }: WireMessage): boolean {
+  private kind(sql: string): CommitKind | null {
+    if (isCommitSql(sql)) return 'commit';
+    return this.idle() && this.cuttable(sql) ? 'statement' : null;
+  }
+
+  private observe({ type, bytes }: WireMessage): CommitKind | null {
     if (type === 0) {
       if (isUntypedRequest(bytes)) this.onEncryptionRequest();
-      return false;
+      return null;
     }
     const body = bytes.subarray(5);
     switch (String.fromCharCode(type)) {
       case 'Q':
         this.syncPoints += 1;
-        return isCommitSql(cString(body, 0).text);
+        return this.kind(cString(body, 0).text);
       case 'P': {
         const name = cString(body, 0);
-        this.statements.set(name.text, isCommitSql(cString(body, name.next).text));
-        return false;
+        this.statements.set(name.text, cString(body, name.next).text);
+        return null;
       }
       case 'B': {
         const portal = cString(body, 0);
-        this.portals.set(portal.text, this.statements.get(cString(body, portal.next).text) ?? false);
-        return false;
+        this.portals.set(portal.text, this.statements.get(cString(body, portal.next).text) ?? '');
+        return null;
       }
       case 'E':
-        if (this.portals.get(cString(body, 0).text)) this.commitExecuted = true;
-        return false;
+        this.executed ??= this.kind(this.portals.get(cString(body, 0).text) ?? '');
+        return null;
       case 'S': {
         this.syncPoints += 1;
-        const completes = this.commitExecuted;
-        this.commitExecuted = false;
+        const completes = this.executed;
+        this.executed = null;
         return completes;
       }
       case 'F':
         this.syncPoints += 1;
-        return false;
+        return null;
       default:
-        return false;
+        return null;
     }
   }
 }
@@ -132,6 +148,8 @@ export class BackendWatcher {
   private startupDone = false;
   /** ReadyForQuery messages after the one that ends the startup. */
   readyCount = 0;
+  /** The transaction status of the last ReadyForQuery: 'I' idle, 'T' in a transaction, 'E' in a failed one. */
+  status = 'I';
 
   /** The next message is the one-byte answer to an encryption request. */
   expectSingleByte(): void {
@@ -140,21 +158,22 @@ export class BackendWatcher {
 
   /**
    * The messages of this chunk with, for each, how many ReadyForQuery came before it, the count it ends (if it is
-   * one), its CommandComplete tag, and whether it says the rest of the stream is encrypted.
+   * one), its CommandComplete tag, whether it is an ErrorResponse, and whether it says the rest is encrypted.
    */
-  read(chunk: Buffer): { message: WireMessage; readyBefore: number; readyIndex: number | null; tag: string | null; encrypted: boolean }[] {
+  read(chunk: Buffer): { message: WireMessage; readyBefore: number; readyIndex: number | null; tag: string | null; error: boolean; encrypted: boolean }[] {
     return this.splitter.split(chunk).map((message) => {
       const kind = String.fromCharCode(message.type);
       const readyBefore = this.readyCount;
       let readyIndex: number | null = null;
       if (kind === 'Z') {
+        this.status = String.fromCharCode(message.bytes[5] ?? 73);
         if (this.startupDone) readyIndex = this.readyCount += 1;
         this.startupDone = true;
       }
       const tag = kind === 'C' ? cString(message.bytes.subarray(5), 0).text : null;
       // An 'S' or 'G' answer to an encryption request: what follows is TLS or GSS, which this cannot read.
       const encrypted = message.type === 0 && message.bytes.length === 1 && message.bytes[0] !== 'N'.charCodeAt(0);
-      return { message, readyBefore, readyIndex, tag, encrypted };
+      return { message, readyBefore, readyIndex, tag, error: kind === 'E', encrypted };
     });
   }
 }
