@@ -17,6 +17,11 @@ export interface HistoryEvent {
   /** Wall-clock ms of this event in the recording process. */
   time: number;
   messageId?: string;
+  /**
+   * The broker's identity of this copy of the message, when it has one (the row id here): copies published with the
+   * same messageId on purpose (T15) are different deliveries. The lease checker keys by it, else by messageId.
+   */
+  deliveryId?: string;
   /** Ordering key (for per-key order checks). */
   key?: string;
   /** Position of the value within its key (0, 1, 2 …) as published. */
