@@ -5,6 +5,7 @@ import { drainQueue, faultFigures, faultProfile, recordFaultReport, sized, start
 // Fencing must refuse its ack, and the inbox its effect.
 const LEASE_MS = sized(1_500, 2_000);
 const ROUNDS = sized(2, 5);
+const ZOMBIE_JOB_MS = 1_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('T03 zombie worker (paused past its lease)', () => {
@@ -15,9 +16,10 @@ describe('T03 zombie worker (paused past its lease)', () => {
     const started = Date.now();
     run = await startFaultRun('t03');
     await run.driver.setupQueue({ name: 'pay', leaseMs: LEASE_MS });
-    const env = { QUEUE: 'pay', BATCH: '1', CONCURRENCY: '1', HANDLER_MIN_MS: '300', HANDLER_MAX_MS: '300', EFFECTS_SCHEMA: run.effectsSchema };
-    const zombie = run.sup.start('zombie', WORKLOAD.consumer, env);
-    const rescuer = run.sup.start('rescuer', WORKLOAD.consumer, env);
+    const env = { QUEUE: 'pay', BATCH: '1', CONCURRENCY: '1', EFFECTS_SCHEMA: run.effectsSchema };
+    // The zombie's job is long enough that it is surely paused before it ends, even on a busy machine.
+    const zombie = run.sup.start('zombie', WORKLOAD.consumer, { ...env, HANDLER_MIN_MS: String(ZOMBIE_JOB_MS), HANDLER_MAX_MS: String(ZOMBIE_JOB_MS) });
+    const rescuer = run.sup.start('rescuer', WORKLOAD.consumer, { ...env, HANDLER_MIN_MS: '300', HANDLER_MAX_MS: '300' });
     await Promise.all([zombie.waitForEvents('ready'), rescuer.waitForEvents('ready')]);
     run.sup.pause('rescuer'); // so that the zombie is the one to take each message first
     const publisher = run.recorder('publisher-1');
@@ -65,7 +67,7 @@ describe('T03 zombie worker (paused past its lease)', () => {
     recordFaultReport({
       id: 'T03',
       title: 'Zombie worker (paused past its lease)',
-      schedule: `${ROUNDS} rounds: one message; the zombie worker claims it (lease ${LEASE_MS} ms, 300 ms job) and is SIGSTOPped; a second worker takes it over after the lease and completes it (effect through the inbox, ack); the zombie is SIGCONTed after 2 x lease and finishes its job (effect, ack).`,
+      schedule: `${ROUNDS} rounds: one message; the zombie worker claims it (lease ${LEASE_MS} ms, ${ZOMBIE_JOB_MS} ms job) and is SIGSTOPped; a second worker takes it over after the lease and completes it (300 ms job, effect through the inbox, ack); the zombie is SIGCONTed after 2 x lease and finishes its job (effect, ack).`,
       profile: faultProfile(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
       figures,
