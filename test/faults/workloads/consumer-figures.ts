@@ -31,8 +31,8 @@ export async function checkConsumerRun(workload: ConsumerWorkload, input: { faul
 }
 
 /**
- * Records the test's report (test/faults/results/<id>.json): the checkers' figures, the test's own measurements in
- * `extra`, and `latency` when the test measures another latency than publish to ack.
+ * Records the test's report (test/faults/results/<id>.json): the checkers' figures (latency is publish to ack) and
+ * the test's own measurements in `extra`.
  */
 export function recordConsumerReport(input: {
   id: string;
@@ -40,21 +40,16 @@ export function recordConsumerReport(input: {
   schedule: string;
   startedAt: number;
   checks: ConsumerChecks;
-  latency?: { p50: number; p99: number };
   extra: NonNullable<FaultFigures['extra']>;
 }): FaultReport {
-  const { checks, latency } = input;
+  const { checks } = input;
   const report: FaultReport = {
     id: input.id,
     title: input.title,
     schedule: input.schedule,
     profile: faultProfile(),
     durationSeconds: Math.round((Date.now() - input.startedAt) / 1000),
-    figures: {
-      ...checks.figures,
-      ...(latency ? { p50LatencyMs: latency.p50, p99LatencyMs: latency.p99 } : {}),
-      extra: { ...checks.figures.extra, ...input.extra },
-    },
+    figures: { ...checks.figures, extra: { ...checks.figures.extra, ...input.extra } },
   };
   recordFaultReport(report);
   return report;
