@@ -4,7 +4,7 @@ import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from '.
 import { checkConsumerRun, events, expectAcceptance } from './workloads/consumer-figures.js';
 
 /**
- * T04 (reliability.md §5.2): jobs 3-5 times longer than their lease. A: the handler extends its lease every lease/3
+ * T04 (docs/reliability.md): jobs 3-5 times longer than their lease. A: the handler extends its lease every lease/3
  * (control.extendLease): nothing is redelivered. B: a worker whose handler is blocked and never extends: its messages
  * are redelivered to another worker once the lease runs out (found by that worker's next poll), and the blocked
  * worker's late ack is refused (fencing), its effect skipped by the inbox.

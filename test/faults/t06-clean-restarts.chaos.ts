@@ -8,7 +8,7 @@ import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from
 import { deliveryLatencies } from './workloads/latency.js';
 
 /**
- * T06 (reliability.md §5.2, River's LostNotification): PostgreSQL restarted cleanly (fast shutdown) again and again
+ * T06 (docs/reliability.md, River's LostNotification): PostgreSQL restarted cleanly (fast shutdown) again and again
  * under a steady publish, with consumers that rely on LISTEN and poll only rarely. One message in ten is published
  * without a NOTIFY: the broker notifies only messages visible at once, so these carry a 1 ms delay (the public API
  * has no "publish without NOTIFY"; a delayed message is what one looks like to a consumer). No consumer may stay

@@ -4,7 +4,7 @@ import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from '.
 import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from './workloads/consumer-figures.js';
 
 /**
- * T07 (reliability.md §5.2): a half-open connection. A "zombie" worker reaches PostgreSQL only through a fault
+ * T07 (docs/reliability.md): a half-open connection. A "zombie" worker reaches PostgreSQL only through a fault
  * proxy, which is blackholed while the zombie holds messages: no FIN, no RST, nothing forwarded either way. Its
  * handlers work inside their inbox transaction (lock-for-duration: the inbox row's lock is held until COMMIT).
  * - Lease style: the zombie's messages are claimed again by a healthy worker once their lease runs out; when the

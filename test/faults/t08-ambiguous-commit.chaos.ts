@@ -4,7 +4,7 @@ import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from '.
 import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from './workloads/consumer-figures.js';
 
 /**
- * T08 (reliability.md §5.2): ambiguous commits on the consumer's side. Each worker reaches PostgreSQL (broker and
+ * T08 (docs/reliability.md): ambiguous commits on the consumer's side. Each worker reaches PostgreSQL (broker and
  * service database) through a fault proxy that forwards one commit in `every` and resets the worker's connection
  * before the answer comes back. The commits are the effect transaction's COMMIT (effect + inbox row), the fenced ack
  * and the claim (statements that commit by themselves). A cut effect COMMIT: committed, yet the handler fails and the

@@ -5,7 +5,7 @@ import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from
 import { deliveryLatencies } from './workloads/latency.js';
 
 /**
- * T09 (reliability.md §5.2, as pg-boss's dbListenTest and River's ListenerReconnect): the consumers' LISTEN sessions
+ * T09 (docs/reliability.md, as pg-boss's dbListenTest and River's ListenerReconnect): the consumers' LISTEN sessions
  * are ended with pg_terminate_backend again and again under a steady publish. Each listener reconnects; NOTIFYs sent
  * while it is away are lost, and the consumers' polling (and the wake-up a reconnect gives) must bound the latency.
  */

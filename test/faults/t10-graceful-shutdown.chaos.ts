@@ -4,7 +4,7 @@ import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from '.
 import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from './workloads/consumer-figures.js';
 
 /**
- * T10 (reliability.md §5.2): rolling SIGTERMs. Workers with 0.2-3 s jobs and a 2 s shutdown grace are stopped one at
+ * T10 (docs/reliability.md): rolling SIGTERMs. Workers with 0.2-3 s jobs and a 2 s shutdown grace are stopped one at
  * a time and started again, under a steady publish. After SIGTERM a worker starts no new job; jobs that finish within
  * the grace complete once; the others are aborted, released and redelivered elsewhere (the lease is 30 s: a
  * redelivery within it shows the release, not the expiry).

@@ -55,7 +55,7 @@ export function recordConsumerReport(input: {
   return report;
 }
 
-/** The acceptance bar (reliability.md §5.1) as Jest expectations, with the offending values in the failure. */
+/** The acceptance bar (docs/reliability.md) as Jest expectations, with the offending values in the failure. */
 export function expectAcceptance(checks: ConsumerChecks, report: FaultReport): void {
   expect({ lost: checks.queue.lost, unexpected: checks.queue.unexpected, unknownAcksStillQueued: checks.unknownAcksStillQueued }).toEqual({ lost: [], unexpected: [], unknownAcksStillQueued: [] });
   expect({ duplicated: checks.effects!.duplicatedValues, phantoms: checks.effects!.phantoms, missing: checks.effects!.missing }).toEqual({ duplicated: [], phantoms: [], missing: [] });

@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { BackendWatcher, FrontendWatcher, type CommitKind } from './pg-wire.js';
 
 /**
- * What the proxy does to the traffic between its clients and PostgreSQL (reliability.md §5.1), switchable at any time:
+ * What the proxy does to the traffic between its clients and PostgreSQL (docs/reliability.md), switchable at any time:
  * - `pass`: forwards everything (bytes held by an earlier `blackhole` or `delay` go first, in order);
  * - `blackhole`: forwards nothing and closes nothing, in either direction, like a network that silently drops every
  *   packet: open sockets stay open, new connections are accepted and never reach the server, a side that closes is
