@@ -2,8 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthController, MessagingModule, MetricsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
+import { SentMailsSendState1764400000003 } from './database/migrations/1764400000003-sent-mails-send-state.js';
 import { Mailer } from './mail/mailer.js';
-import { NotificationsHandler } from './notifications/notifications.handler.js';
+import { IN_DOUBT_POLICY, NotificationsHandler } from './notifications/notifications.handler.js';
 import { SentMailEntity } from './notifications/sent-mail.entity.js';
 
 @Module({})
@@ -19,12 +20,15 @@ export class NotificationWorkerModule {
         ServiceDatabaseModule.forRoot({
           url: config.notificationsDatabaseUrl,
           entities: [SentMailEntity],
-          migrations: [CreateSentMails1764400000002],
+          migrations: [CreateSentMails1764400000002, SentMailsSendState1764400000003],
           relay: false,
         }),
       ],
       controllers: [NotificationsHandler, HealthController],
-      providers: [{ provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) }],
+      providers: [
+        { provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) },
+        { provide: IN_DOUBT_POLICY, useValue: config.inDoubtPolicy },
+      ],
     };
   }
 }
