@@ -2,3 +2,12 @@
 // what was lost or doubled. Tests live in test/faults/.
 export { faultProfile, recordFaultReport, sized, type FaultFigures, type FaultProfile, type FaultReport } from './figures.js';
 export type { HistoryEvent, OpName, OpOutcome } from './history.js';
+export {
+  checkOrderLedger,
+  orderLedgerViolations,
+  type CaughtMailRecord,
+  type ClientOrder,
+  type OrderLedgerFigures,
+  type OrderLedgerInput,
+  type ProviderCharge,
+} from './order-ledger.js';
