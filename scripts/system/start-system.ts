@@ -52,6 +52,8 @@ export interface RunningSystem {
   failed: Promise<string>;
   /** The processes as first started (simulators and apps): a restart replaces one, so its `exited` is a death a test sees. */
   services: readonly ChildService[];
+  /** The process running a service now, by name (`payment-worker`...): a restart replaces it. */
+  current(name: string): ChildService;
   stop(): Promise<void>;
 }
 
@@ -167,7 +169,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApi}/health`),
       ...registered.map(({ app, service }) => waitUntilHealthy(service.service, workerHealthUrls[app])),
     ]);
-    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, workerHealthUrls, server: { url: serverUrl, embedded }, databases, failed, services: [...infrastructure, ...apps].map((s) => s.service), stop };
+    const current = (name: string) => {
+      const found = [...infrastructure, ...apps].find((s) => s.service.name === name);
+      if (!found) throw new LauncherError(`No service named ${name}`);
+      return found.service;
+    };
+    return { orderApiUrl: `http://127.0.0.1:${ports.orderApi}`, paymentProviderUrl, smtpUrl, workerHealthUrls, server: { url: serverUrl, embedded }, databases, failed, services: [...infrastructure, ...apps].map((s) => s.service), current, stop };
   } catch (error) {
     await stop();
     throw error;

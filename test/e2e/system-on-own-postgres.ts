@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { freePort, startEmbeddedPostgres, testPool, type RunningPostgres } from '@app/messaging/testing';
-import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { startSystem, type RunningSystem, type SystemOptions } from '../../scripts/system/start-system.js';
 
 export interface SystemOnOwnPostgres {
   server: RunningPostgres;
@@ -18,10 +18,15 @@ export interface SystemOnOwnPostgres {
  * The whole system on an embedded PostgreSQL of its own, on free ports: for tests that crash the server, or load
  * it with more connections than a shared server should give.
  */
-export async function startSystemOnOwnPostgres(label: string, log: (line: string) => void): Promise<SystemOnOwnPostgres> {
+export async function startSystemOnOwnPostgres(
+  label: string,
+  log: (line: string) => void,
+  options: Pick<SystemOptions, 'env' | 'smtpUrl' | 'alertWebhookUrl'> = {},
+): Promise<SystemOnOwnPostgres> {
   const dataDir = mkdtempSync(join(tmpdir(), `pgm-${label}-`));
   const server = await startEmbeddedPostgres({ dataDir });
   const system = await startSystem({
+    ...options,
     databaseUrl: server.url,
     workersFile: null,
     ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },

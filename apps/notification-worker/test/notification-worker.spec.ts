@@ -50,6 +50,17 @@ describe('notification-worker', () => {
     expect(bySubject.get('Payment failed for order o2')!.raw).toContain('card_declined');
   });
 
+  it('mails a burst on both queues at once (more handlers than connections: the send locks have a pool of their own)', async () => {
+    const before = smtp.mails.length;
+    const burst = Array.from({ length: 30 }, (_, n) => [
+      { routingKey: 'order.created', messageId: `order-b${n}-created`, payload: { id: `b${n}`, email: `b${n}@example.com`, total: '1.00', currency: 'EUR' } },
+      { routingKey: 'payment.completed', messageId: `payment-b${n}`, payload: { orderId: `b${n}`, email: `b${n}@example.com`, amount: '1.00', currency: 'EUR' } },
+    ]).flat();
+    await broker.publish(burst);
+    await waitFor(() => smtp.mails.length - before >= burst.length, { timeoutMs: 30_000, what: `${burst.length} mails` });
+    expect(new Set(smtp.mails.slice(before).map((m) => m.messageId)).size).toBe(burst.length);
+  });
+
   it('a redelivered event (forced duplicate) sends no second mail', async () => {
     const event = { routingKey: 'payment.completed', messageId: 'payment-o3', payload: { orderId: 'o3', email: 'cy@example.com', amount: '1.00', currency: 'EUR' } };
     const before = smtp.mails.length;

@@ -31,10 +31,11 @@ export class NotificationsHandler {
   constructor(
     private readonly mailer: Mailer,
     private readonly inbox: Inbox<EntityManager>,
-    @InjectDataSource(CONSUMER_DATA_SOURCE) dataSource: DataSource,
+    @InjectDataSource(CONSUMER_DATA_SOURCE) consumers: DataSource,
+    @InjectDataSource() locks: DataSource,
     @Inject(IN_DOUBT_POLICY) private readonly policy: InDoubtPolicy,
   ) {
-    this.ledger = new SendLedger(dataSource);
+    this.ledger = new SendLedger(consumers, locks);
   }
 
   @Consume('order.*', { queue: 'notifications.order-events', maxAttempts: 4, retryBaseMs: 500 })

@@ -25,7 +25,16 @@ export type SendDecision =
  * re-checks the state it expects, so two deliveries of one event (a zombie and its successor) take each transition once.
  */
 export class SendLedger {
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * `dataSource` runs the ledger's statements (the consumers' pool, where the inbox runs too); `locks` gives the
+   * connection a send lock holds for the whole send. Another pool: a handler holding a lock connection needs one of
+   * `dataSource` for its statements, so one pool for both starves when every connection holds a lock (T16: 17 mails
+   * of 5,400, then nothing, with 20 handlers on a pool of 10).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly locks: DataSource,
+  ) {}
 
   /**
    * Runs `work` holding the event's send lock (a transaction-level advisory lock on a connection of its own, held
@@ -34,7 +43,7 @@ export class SendLedger {
    * it) from a send in doubt (its worker died or lost its connection, which released the lock).
    */
   async withSendLock<R>(eventMessageId: string, work: () => Promise<R>): Promise<R | 'busy'> {
-    const runner = this.dataSource.createQueryRunner();
+    const runner = this.locks.createQueryRunner();
     try {
       await runner.startTransaction();
       const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [SEND_LOCK_CLASS, eventMessageId])) as { locked: boolean }[];
