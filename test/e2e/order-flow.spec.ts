@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
-import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
-import { dropSystemDatabases } from '../../scripts/system/databases.js';
-import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
+import { waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
+import type { RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
+import type { RunningSystem } from '../../scripts/system/start-system.js';
+import { startTracedSystem, type TracedSystem } from './traced-system.js';
 
 // Response bodies are checked field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -11,6 +11,7 @@ type Json = any;
 
 describe('the order system end to end, as processes', () => {
   const prefix = `e2e_${randomBytes(3).toString('hex')}_`;
+  let traced: TracedSystem;
   let system: RunningSystem;
   let smtp: RunningSmtpCatcher;
   let hook: RunningWebhookReceiver;
@@ -18,28 +19,10 @@ describe('the order system end to end, as processes', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    smtp = await startSmtpCatcher();
-    hook = await startWebhookReceiver();
-    otlp = await startOtlpReceiver();
-    system = await startSystem({
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
-      databaseUrl: testDatabaseUrl(),
-      databasePrefix: prefix,
-      // The reference system alone: workers made by npm run new:worker have their own tests.
-      workersFile: null,
-      smtpUrl: smtp.url,
-      alertWebhookUrl: hook.url,
-      ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
-      log: (line) => logs.push(line),
-    });
+    traced = await startTracedSystem(prefix, (line) => logs.push(line));
+    ({ system, smtp, hook, otlp } = traced);
   }, 120_000);
-  afterAll(async () => {
-    await system?.stop();
-    await smtp.close();
-    await hook.close();
-    await otlp.close();
-    await dropSystemDatabases(testDatabaseUrl(), prefix);
-  }, 60_000);
+  afterAll(() => traced?.stop(), 60_000);
 
   async function placeOrder(customerId: string, email: string): Promise<Json> {
     const response = await fetch(`${system.orderApiUrl}/orders`, {

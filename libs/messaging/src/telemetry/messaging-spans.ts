@@ -33,6 +33,12 @@ function recordFailure(span: Span, error: unknown): void {
   span.setAttribute(ATTR_ERROR_TYPE, isError(error) ? error.name : '_OTHER');
 }
 
+/** Records a failure settled by hand (the Nest transport nacks a failed handler itself) on the active span, if any. */
+export function recordActiveSpanFailure(error: unknown): void {
+  const span = trace.getActiveSpan();
+  if (span) recordFailure(span, error);
+}
+
 /** The destination shown for a batch: its routing key when all messages share one. */
 function destinationOf(messages: readonly { routingKey: string }[]): string | undefined {
   const keys = new Set(messages.map((m) => m.routingKey));
