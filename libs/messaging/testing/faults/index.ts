@@ -11,3 +11,4 @@ export {
   type OrderLedgerInput,
   type ProviderCharge,
 } from './order-ledger.js';
+export { startFaultProxy, type FaultMode, type FaultProxy, type FaultProxyStats } from './fault-proxy.js';
