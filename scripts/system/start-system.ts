@@ -35,6 +35,8 @@ export interface SystemOptions {
   alertWebhookUrl?: string;
   /** Extra environment for the apps (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
+  /** Extra environment for one app, by its name, winning over the rest (a fault test sends one worker's database URLs through a proxy). */
+  appEnv?: (app: string, databases: SystemDatabases) => Record<string, string>;
   /** Where the interleaved logs go. Default stdout. */
   log?: (line: string) => void;
 }
@@ -87,8 +89,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       await postgres?.stop(60_000);
       releaseDataDir();
     })());
-  const supervise = (group: SupervisedService[] | null, name: string, file: string, env: Record<string, string>) => {
+  let databases: SystemDatabases | undefined;
+  const supervise = (group: SupervisedService[] | null, name: string, file: string, baseEnv: Record<string, string>) => {
     const colour = apps.length + infrastructure.length;
+    const env = { ...baseEnv, ...(group === apps && databases ? options.appEnv?.(name, databases) : {}) };
     const service = new SupervisedService(() => new ChildService(name, file, env, log, colour), { log, onGiveUp: giveUp });
     group?.push(service);
     return service;
@@ -115,7 +119,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       if (remember) rememberPostgresPort(dataDir, port);
       embedded = { dataDir };
     }
-    const databases = await createSystemDatabases(serverUrl, options.databasePrefix ?? '');
+    databases = await createSystemDatabases(serverUrl, options.databasePrefix ?? '');
     log(`Databases ready on ${new URL(serverUrl).host}: ${Object.values(databases).map((u) => new URL(u).pathname.slice(1)).join(', ')}`);
 
     const provider = supervise(infrastructure, 'payment-provider', entry('payment-provider'), { PORT: String(ports.paymentProvider), HOST: '127.0.0.1' });

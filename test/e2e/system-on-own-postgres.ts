@@ -3,14 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { freePort, startEmbeddedPostgres, testPool, type RunningPostgres } from '@app/messaging/testing';
+import { startFaultProxy, type FaultProxy } from '@app/messaging/testing/faults';
 import { startSystem, type RunningSystem, type SystemOptions } from '../../scripts/system/start-system.js';
 
 export interface SystemOnOwnPostgres {
   server: RunningPostgres;
   system: RunningSystem;
-  /** Pools on the order and payment services' databases, for the test's own reads. */
+  /** Pools on the order and payment services' databases, for the test's own reads (not through any proxy). */
   orders: pg.Pool;
   payments: pg.Pool;
+  /** For each app named in `proxied`, the fault proxy all its database connections go through. */
+  proxies: Record<string, FaultProxy>;
   stop(): Promise<void>;
 }
 
@@ -21,17 +24,31 @@ export interface SystemOnOwnPostgres {
 export async function startSystemOnOwnPostgres(
   label: string,
   log: (line: string) => void,
-  options: Pick<SystemOptions, 'env' | 'smtpUrl' | 'alertWebhookUrl'> = {},
+  options: Pick<SystemOptions, 'env' | 'smtpUrl' | 'alertWebhookUrl'> & { proxied?: string[] } = {},
 ): Promise<SystemOnOwnPostgres> {
+  const { proxied = [], ...systemOptions } = options;
   const dataDir = mkdtempSync(join(tmpdir(), `pgm-${label}-`));
   const server = await startEmbeddedPostgres({ dataDir });
+  const target = new URL(server.url);
+  const proxies: Record<string, FaultProxy> = {};
+  for (const app of proxied) proxies[app] = await startFaultProxy({ host: target.hostname, port: Number(target.port) });
+  // Every *_DATABASE_URL a proxied app gets points at its proxy.
+  const appEnv: SystemOptions['appEnv'] = (app, databases) => {
+    const proxy = proxies[app];
+    if (!proxy) return {};
+    const names = { BROKER_DATABASE_URL: databases.broker, PAYMENTS_DATABASE_URL: databases.payments, NOTIFICATIONS_DATABASE_URL: databases.notifications, ORDERS_DATABASE_URL: databases.orders };
+    return Object.fromEntries(Object.entries(names).map(([name, url]) => [name, proxy.through(url)]));
+  };
+  const closeProxies = () => Promise.all(Object.values(proxies).map((proxy) => proxy.close()));
   const system = await startSystem({
-    ...options,
+    ...systemOptions,
+    appEnv,
     databaseUrl: server.url,
     workersFile: null,
     ports: { orderApi: await freePort(), paymentWorker: await freePort(), notificationWorker: await freePort(), paymentProvider: await freePort(), smtp: await freePort() },
     log,
   }).catch(async (error) => {
+    await closeProxies();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -43,10 +60,13 @@ export async function startSystemOnOwnPostgres(
     system,
     orders,
     payments,
+    proxies,
     stop: async () => {
       await orders.end();
       await payments.end();
+      for (const proxy of Object.values(proxies)) proxy.pass();
       await system.stop();
+      await closeProxies();
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },

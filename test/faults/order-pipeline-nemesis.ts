@@ -1,11 +1,12 @@
 import { setTimeout as pause } from 'node:timers/promises';
 import type pg from 'pg';
 import type { RunningPostgres } from '@app/messaging/testing';
+import type { FaultProxy } from '@app/messaging/testing/faults';
 import type { RunningSystem } from '../../scripts/system/start-system.js';
 
 /** One injected fault, and how long the pipeline took to come back after it ended. */
 export interface NemesisFault {
-  kind: 'SIGKILL' | 'SIGSTOP' | 'postgres-crash';
+  kind: 'SIGKILL' | 'SIGSTOP' | 'postgres-crash' | 'blackhole';
   target: string;
   startedAt: number;
   endedAt: number;
@@ -22,7 +23,9 @@ const between = (low: number, high: number) => low + Math.random() * (high - low
 /**
  * The mixed nemesis of T16: every `gapMs` (a random pick in the range) one fault, in turn: SIGKILL a worker (the
  * launcher restarts it), SIGSTOP a worker for its lease and then some, then SIGCONT, crash PostgreSQL (kill -9 of
- * the postmaster) and start it again after 1-5 s. After each fault a watcher measures recovery on the orders database.
+ * the postmaster) and start it again after 1-5 s, and, for workers whose connections go through a fault proxy,
+ * blackhole all of one worker's database connections for `blackholeMs`. After each fault a watcher measures
+ * recovery on the orders database.
  */
 export class OrderPipelineNemesis {
   readonly faults: NemesisFault[] = [];
@@ -35,7 +38,7 @@ export class OrderPipelineNemesis {
     private readonly server: RunningPostgres,
     private readonly orders: pg.Pool,
     private readonly acceptedSoFar: () => string[],
-    private readonly options: { gapMs: [number, number]; pauseMs: number; log: (line: string) => void },
+    private readonly options: { gapMs: [number, number]; pauseMs: number; blackholeMs: number; proxies: Record<string, FaultProxy>; log: (line: string) => void },
   ) {}
 
   start(): void {
@@ -50,12 +53,13 @@ export class OrderPipelineNemesis {
   }
 
   private async loop(): Promise<void> {
-    const kinds: NemesisFault['kind'][] = ['SIGKILL', 'SIGSTOP', 'postgres-crash'];
+    const proxied = WORKERS.filter((worker) => this.options.proxies[worker]);
+    const kinds: NemesisFault['kind'][] = ['SIGKILL', 'SIGSTOP', 'postgres-crash', ...(proxied.length > 0 ? (['blackhole'] as const) : [])];
     for (let turn = 0; this.running; turn++) {
       await this.sleepWhileRunning(between(...this.options.gapMs));
       if (!this.running) break;
       const kind = kinds[turn % kinds.length];
-      const target = kind === 'postgres-crash' ? 'postgres' : pick(WORKERS);
+      const target = kind === 'postgres-crash' ? 'postgres' : pick(kind === 'blackhole' ? proxied : WORKERS);
       const startedAt = Date.now();
       this.options.log(`nemesis: ${kind} ${target}`);
       if (kind === 'SIGKILL') this.system.current(target).signal('SIGKILL');
@@ -64,6 +68,10 @@ export class OrderPipelineNemesis {
         stoppedProcess.signal('SIGSTOP');
         await pause(this.options.pauseMs);
         stoppedProcess.signal('SIGCONT');
+      } else if (kind === 'blackhole') {
+        this.options.proxies[target].blackhole();
+        await pause(this.options.blackholeMs);
+        this.options.proxies[target].pass();
       } else {
         await this.server.crash();
         await pause(between(1_000, 5_000));

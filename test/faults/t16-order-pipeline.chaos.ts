@@ -8,10 +8,12 @@ import { placeOrderWithRetries } from '../e2e/order-api-client.js';
 import { startSystemOnOwnPostgres, type SystemOnOwnPostgres } from '../e2e/system-on-own-postgres.js';
 import { OrderPipelineNemesis } from './order-pipeline-nemesis.js';
 
-const DURATION_MS = sized(75_000, 300_000);
+const DURATION_MS = sized(100_000, 300_000);
 const CLIENTS = sized(3, 4);
 /** The queues' lease is 30 s: a paused worker is stopped past it. */
 const PAUSE_MS = 35_000;
+/** A blackhole of all of one worker's database connections (its service database and the broker) lasts this long. */
+const BLACKHOLE_MS = sized(15_000, 40_000);
 
 const expectedMessageIds = (orderId: string, status: string) => [
   mailMessageId('order.created', `order-${orderId}-created`),
@@ -19,7 +21,7 @@ const expectedMessageIds = (orderId: string, status: string) => [
   ...(status === 'payment_failed' ? [mailMessageId('payment.failed', `payment-${orderId}`)] : []),
 ];
 
-describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker paused past its lease, PostgreSQL crash)', () => {
+describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker paused past its lease, PostgreSQL crash, worker database blackhole)', () => {
   let running: SystemOnOwnPostgres;
   let smtp: RunningSmtpCatcher;
   let broker: pg.Pool;
@@ -27,7 +29,7 @@ describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker p
 
   beforeAll(async () => {
     smtp = await startSmtpCatcher();
-    running = await startSystemOnOwnPostgres('t16', (line) => logs.push(line), { smtpUrl: smtp.url });
+    running = await startSystemOnOwnPostgres('t16', (line) => logs.push(line), { smtpUrl: smtp.url, proxied: ['payment-worker', 'notification-worker'] });
     broker = testPool(running.system.databases.broker, 1);
   }, 120_000);
   afterAll(async () => {
@@ -59,6 +61,8 @@ describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker p
     const nemesis = new OrderPipelineNemesis(system, server, orders, () => placed.filter((o) => o.outcome === 'ok').map((o) => o.orderId!), {
       gapMs: sized([8_000, 12_000], [20_000, 40_000]),
       pauseMs: PAUSE_MS,
+      blackholeMs: BLACKHOLE_MS,
+      proxies: running.proxies,
       log: (line) => logs.push(line),
     });
     nemesis.start();
@@ -102,7 +106,8 @@ describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker p
       title: 'End-to-end order pipeline under a mixed nemesis',
       schedule:
         `${CLIENTS} clients POST orders with an Idempotency-Key (retrying timeouts and 5xx for up to 60 s) for ${DURATION_MS / 1000} s on the system's own PostgreSQL; ` +
-        `every ${sized('8-12', '20-40')} s one fault in turn: SIGKILL of a worker, SIGSTOP of a worker for ${PAUSE_MS / 1000} s (lease 30 s), PostgreSQL kill -9 and restart after 1-5 s; then a drain`,
+        `every ${sized('8-12', '20-40')} s one fault in turn: SIGKILL of a worker, SIGSTOP of a worker for ${PAUSE_MS / 1000} s (lease 30 s), PostgreSQL kill -9 and restart after 1-5 s, ` +
+        `a blackhole of all of one worker's database connections (fault proxy) for ${BLACKHOLE_MS / 1000} s; then a drain`,
       profile: faultProfile(),
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       figures: {
@@ -119,7 +124,7 @@ describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker p
         staleAcksAccepted: 0,
         deadLettered,
         recoverySeconds: faults.map((f) => ({ firstClaim: f.firstFinalSeconds ?? f.drainedSeconds ?? -1, drained: f.drainedSeconds ?? -1 })),
-        faults: { SIGKILL: count('SIGKILL'), SIGSTOP: count('SIGSTOP'), 'postgres-crash': count('postgres-crash') },
+        faults: { SIGKILL: count('SIGKILL'), SIGSTOP: count('SIGSTOP'), 'postgres-crash': count('postgres-crash'), blackhole: count('blackhole') },
         extra: {
           ordersAccepted: figures.accepted,
           ordersRefused: figures.definiteFailures,
@@ -144,7 +149,7 @@ describe('T16 the order pipeline under a mixed nemesis (worker SIGKILL, worker p
 
     if (orderLedgerViolations(figures).length > 0 || deadLettered > 0) console.log(`T16 last lines:\n${logs.slice(-60).join('\n')}`);
     expect(gaveUp).toBeNull();
-    expect(faults.length).toBeGreaterThanOrEqual(3);
+    expect(faults.length).toBeGreaterThanOrEqual(4);
     expect(figures.accepted).toBeGreaterThan(0);
     expect(orderLedgerViolations(figures)).toEqual([]);
     expect(deadLettered).toBe(0);
