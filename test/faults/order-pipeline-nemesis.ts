@@ -1,5 +1,4 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import type pg from 'pg';
 import type { RunningPostgres } from '@app/messaging/testing';
 import type { FaultProxy } from '@app/messaging/testing/faults';
 import type { RunningSystem } from '../../scripts/system/start-system.js';
@@ -10,9 +9,9 @@ export interface NemesisFault {
   target: string;
   startedAt: number;
   endedAt: number;
-  /** Fault end → the first order (any) newly final, s; null if none became final before the backlog was drained. */
+  /** Fault end → the pipeline's first progress (an order newly final or a mail sent), s; null if none before it drained. */
   firstFinalSeconds: number | null;
-  /** Fault end → every order accepted before the fault ended is final, s. */
+  /** Fault end → every order accepted before the fault ended is final and mailed, s. */
   drainedSeconds: number | null;
 }
 
@@ -25,7 +24,8 @@ const between = (low: number, high: number) => low + Math.random() * (high - low
  * launcher restarts it), SIGSTOP a worker for its lease and then some, then SIGCONT, crash PostgreSQL (kill -9 of
  * the postmaster) and start it again after 1-5 s, and, for workers whose connections go through a fault proxy,
  * blackhole all of one worker's database connections for `blackholeMs`. After each fault a watcher measures
- * recovery on the orders database.
+ * recovery through the test's `progress` (a count that grows as orders end and mails go) and `settled` (the orders
+ * accepted before the fault ended are final and mailed).
  */
 export class OrderPipelineNemesis {
   readonly faults: NemesisFault[] = [];
@@ -36,8 +36,7 @@ export class OrderPipelineNemesis {
   constructor(
     private readonly system: RunningSystem,
     private readonly server: RunningPostgres,
-    private readonly orders: pg.Pool,
-    private readonly acceptedSoFar: () => string[],
+    private readonly pipeline: { acceptedSoFar(): string[]; progress(): Promise<number>; settled(orderIds: string[]): Promise<boolean> },
     private readonly options: { gapMs: [number, number]; pauseMs: number; blackholeMs: number; proxies: Record<string, FaultProxy>; log: (line: string) => void },
   ) {}
 
@@ -80,7 +79,7 @@ export class OrderPipelineNemesis {
       const fault: NemesisFault = { kind, target, startedAt, endedAt: Date.now(), firstFinalSeconds: null, drainedSeconds: null };
       this.options.log(`nemesis: ${kind} ${target} healed after ${((fault.endedAt - startedAt) / 1000).toFixed(1)} s`);
       this.faults.push(fault);
-      this.watchers.push(this.watch(fault, this.acceptedSoFar()));
+      this.watchers.push(this.watch(fault, this.pipeline.acceptedSoFar()));
     }
   }
 
@@ -89,18 +88,15 @@ export class OrderPipelineNemesis {
     while (this.running && Date.now() < until) await pause(Math.min(250, until - Date.now()));
   }
 
-  /** Polls the orders database until the orders accepted before the fault ended are all final. */
+  /** Polls the pipeline until the orders accepted before the fault ended are final and mailed. */
   private async watch(fault: NemesisFault, before: string[]): Promise<void> {
-    const finalCount = async () =>
-      (await this.orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE status <> 'pending'`)).rows[0].n;
     let baseline: number | null = null;
     const deadline = fault.endedAt + 300_000;
     while (Date.now() < deadline) {
       try {
-        baseline ??= await finalCount();
-        if (fault.firstFinalSeconds === null && (await finalCount()) > baseline) fault.firstFinalSeconds = (Date.now() - fault.endedAt) / 1000;
-        const { rows } = await this.orders.query<{ n: number }>(`SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [before]);
-        if (rows[0].n === 0) {
+        baseline ??= await this.pipeline.progress();
+        if (fault.firstFinalSeconds === null && (await this.pipeline.progress()) > baseline) fault.firstFinalSeconds = (Date.now() - fault.endedAt) / 1000;
+        if (await this.pipeline.settled(before)) {
           fault.drainedSeconds = (Date.now() - fault.endedAt) / 1000;
           return;
         }
