@@ -6,14 +6,13 @@ import {
   createTestDatabase,
   freePort,
   recordingLogger,
-  startFreezableProxy,
   testDatabaseUrl,
   testPool,
   uniqueSchemaName,
   waitFor,
-  type RunningFreezableProxy,
   type TestDatabase,
 } from '../testing/index.js';
+import { startFaultProxy, type FaultProxy } from '../testing/faults/index.js';
 
 // Health bodies are read field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,15 +26,15 @@ class PingHandler {
 
 describe('health (terminus): liveness and readiness', () => {
   const schema = uniqueSchemaName('health');
-  let proxy: RunningFreezableProxy;
+  let proxy: FaultProxy;
   let service: TestDatabase;
   let app: INestApplication;
   let base: string;
 
   beforeAll(async () => {
-    proxy = await startFreezableProxy({ host: new URL(testDatabaseUrl()).hostname, port: Number(new URL(testDatabaseUrl()).port || 5432) });
+    proxy = await startFaultProxy({ host: new URL(testDatabaseUrl()).hostname, port: Number(new URL(testDatabaseUrl()).port || 5432) });
     service = await createTestDatabase('health_service');
-    // Both databases are reached through the proxy, so freezing it freezes them as a stopped server would.
+    // Both databases are reached through the proxy, so blackholing it freezes them as a stopped server would.
     @Module({
       imports: [
         MessagingModule.forRoot({
@@ -59,7 +58,7 @@ describe('health (terminus): liveness and readiness', () => {
     base = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
-    proxy.thaw();
+    proxy.pass();
     await app.close();
     await proxy.close();
     await service.drop();
@@ -87,7 +86,7 @@ describe('health (terminus): liveness and readiness', () => {
   });
 
   it('a frozen database makes readiness answer 503 within its timeout instead of hanging, and it recovers after', async () => {
-    proxy.freeze();
+    proxy.blackhole();
     try {
       const startedAt = Date.now();
       const { status, body } = await get('/health/ready');
@@ -100,9 +99,9 @@ describe('health (terminus): liveness and readiness', () => {
       // Liveness does not depend on the database: restarting the process would not help.
       expect((await get('/health/live')).status).toBe(200);
     } finally {
-      proxy.thaw();
+      proxy.pass();
     }
-    await waitFor(async () => (await get('/health/ready')).status === 200, { timeoutMs: 30_000, what: 'readiness after the thaw' });
+    await waitFor(async () => (await get('/health/ready')).status === 200, { timeoutMs: 30_000, what: 'readiness after the blackhole heals' });
   });
 
   it('readiness fails while a consumer of this process has stopped, and passes once the queue is consumed again', async () => {
@@ -124,7 +123,7 @@ describe('health (terminus): liveness and readiness', () => {
   it('readiness fails while the LISTEN connection is down, and passes once it is back', async () => {
     const broker = app.get(Broker);
     const admin = testPool(testDatabaseUrl(), 1);
-    proxy.refuseNew();
+    proxy.refuse();
     try {
       // The session ends and its reconnects are refused, while the pool's open connections still answer.
       await admin.query('SELECT pg_terminate_backend($1)', [broker.listenerBackendPid]);
@@ -133,7 +132,7 @@ describe('health (terminus): liveness and readiness', () => {
       expect(status).toBe(503);
       expect(body.error.listen).toEqual({ status: 'down', state: 'disconnected' });
     } finally {
-      proxy.acceptNew();
+      proxy.pass();
       await admin.end();
     }
     await waitFor(async () => (await get('/health/ready')).status === 200, { timeoutMs: 30_000, what: 'readiness after the reconnect' });

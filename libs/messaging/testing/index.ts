@@ -6,6 +6,5 @@ export { startPgBouncer, type PgBouncerOptions, type RunningPgBouncer } from './
 export { createTestBroker, createTestDatabase, testDatabaseUrl, testPool, uniqueSchemaName, type TestBroker, type TestDatabase } from './test-database.js';
 export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';
-export { startFreezableProxy, type RunningFreezableProxy } from './freezable-proxy.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
 export { startOtlpReceiver, type OtlpSpan, type RunningOtlpReceiver } from './otlp-receiver.js';
