@@ -62,6 +62,16 @@ export class ChildService {
     });
   }
 
+  /** Its process id (fault tests signal it: SIGKILL, SIGSTOP / SIGCONT). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Sends `signal` to the process, if it still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
   /** The last lines the service printed (for error messages). */
   get recentOutput(): string {
     return this.lines.slice(-20).join('\n');

@@ -41,6 +41,11 @@ export interface SystemOptions {
   orderApiJwtSecret?: string;
   /** Extra environment for the apps (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
   env?: Record<string, string>;
+  /**
+   * Extra environment for one app, by its name, winning over the rest; it is given the environment the launcher made
+   * for that app (its role's *_DATABASE_URLs among it), e.g. for a fault test to send them through a proxy.
+   */
+  appEnv?: (app: string, env: Readonly<Record<string, string>>) => Record<string, string>;
   /** Where the interleaved logs go. Default stdout. */
   log?: (line: string) => void;
 }
@@ -65,6 +70,8 @@ export interface RunningSystem {
   failed: Promise<string>;
   /** The processes as first started (simulators and apps): a restart replaces one, so its `exited` is a death a test sees. */
   services: readonly ChildService[];
+  /** The process running a service now, by name (`payment-worker`...): a restart replaces it. */
+  current(name: string): ChildService;
   stop(): Promise<void>;
 }
 
@@ -99,8 +106,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       await postgres?.stop(60_000);
       releaseDataDir();
     })());
-  const supervise = (group: SupervisedService[] | null, name: string, file: string, env: Record<string, string>) => {
+  const supervise = (group: SupervisedService[] | null, name: string, file: string, baseEnv: Record<string, string>) => {
     const colour = apps.length + infrastructure.length;
+    const env = { ...baseEnv, ...(group === apps ? options.appEnv?.(name, baseEnv) : {}) };
     const service = new SupervisedService(() => new ChildService(name, file, env, log, colour), { log, onGiveUp: giveUp });
     group?.push(service);
     return service;
@@ -201,6 +209,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApiOps}/health`),
       ...registered.map(({ app, service }) => waitUntilHealthy(service.service, workerHealthUrls[app])),
     ]);
+    const current = (name: string) => {
+      const found = [...infrastructure, ...apps].find((s) => s.service.name === name);
+      if (!found) throw new LauncherError(`No service named ${name}`);
+      return found.service;
+    };
     return {
       orderApiUrl: `http://127.0.0.1:${ports.orderApi}`,
       orderApiOpsUrl: `http://127.0.0.1:${ports.orderApiOps}`,
@@ -213,6 +226,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       appDatabases,
       failed,
       services: [...infrastructure, ...apps].map((s) => s.service),
+      current,
       stop,
     };
   } catch (error) {

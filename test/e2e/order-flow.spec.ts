@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
-import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
-import { dropSystemDatabases } from '../../scripts/system/databases.js';
-import { startSystem, type RunningSystem } from '../../scripts/system/start-system.js';
-import { bearer } from '../../apps/order-api/test/customer-tokens.js';
-import { freeSystemPorts } from './system-ports.js';
+import { waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
+import type { RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
+import type { RunningSystem } from '../../scripts/system/start-system.js';
+import { orderApiFetch } from './order-api-client.js';
+import { startTracedSystem, type TracedSystem } from './traced-system.js';
 
 // Response bodies are checked field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,6 +12,7 @@ type Json = any;
 
 describe('the order system end to end, as processes', () => {
   const prefix = `e2e_${randomBytes(3).toString('hex')}_`;
+  let traced: TracedSystem;
   let system: RunningSystem;
   let smtp: RunningSmtpCatcher;
   let hook: RunningWebhookReceiver;
@@ -20,35 +20,17 @@ describe('the order system end to end, as processes', () => {
   const logs: string[] = [];
 
   beforeAll(async () => {
-    smtp = await startSmtpCatcher();
-    hook = await startWebhookReceiver();
-    otlp = await startOtlpReceiver();
-    system = await startSystem({
-      env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
-      databaseUrl: testDatabaseUrl(),
-      databasePrefix: prefix,
-      // The reference system alone: workers made by npm run new:worker have their own tests.
-      workersFile: null,
-      smtpUrl: smtp.url,
-      alertWebhookUrl: hook.url,
-      ports: await freeSystemPorts(),
-      log: (line) => logs.push(line),
-    });
+    traced = await startTracedSystem(prefix, (line) => logs.push(line));
+    ({ system, smtp, hook, otlp } = traced);
   }, 120_000);
-  afterAll(async () => {
-    await system?.stop();
-    await smtp.close();
-    await hook.close();
-    await otlp.close();
-    await dropSystemDatabases(testDatabaseUrl(), prefix);
-  }, 60_000);
+  afterAll(() => traced?.stop(), 60_000);
 
   /** Who placed each order: only that customer's token can read it. */
   const customerOf = new Map<string, string>();
   async function placeOrder(customerId: string, email: string): Promise<Json> {
-    const response = await fetch(`${system.orderApiUrl}/orders`, {
+    const response = await orderApiFetch(system, customerId, '/orders', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...bearer(customerId, system.orderApiAuth) },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, currency: 'EUR', items: [{ sku: 'beans', quantity: 2, unitPrice: '9.50' }] }),
     });
     expect(response.status).toBe(201);
@@ -57,7 +39,7 @@ describe('the order system end to end, as processes', () => {
     return order;
   }
   const statusOf = async (id: string) =>
-    ((await (await fetch(`${system.orderApiUrl}/orders/${id}`, { headers: bearer(customerOf.get(id)!, system.orderApiAuth) })).json()) as Json).status;
+    ((await (await orderApiFetch(system, customerOf.get(id)!, `/orders/${id}`)).json()) as Json).status;
   const mailsTo = (address: string) => smtp.mails.filter((m) => m.to.includes(address));
 
   it('orders reach their final state with one payment each and exactly one mail per event; a failing handler dead-letters and alerts once', async () => {

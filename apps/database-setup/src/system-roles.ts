@@ -1,7 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { APP_ROLE_SETTINGS, type BrokerRoleNames, type LoginRole } from '@app/messaging';
-import { CreateSentMails1764400000002 } from '../../notification-worker/src/database/migrations/1764400000002-create-sent-mails.js';
-import { CreateOrders1764400000000 } from '../../order-api/src/database/migrations/1764400000000-create-orders.js';
+import { NOTIFICATIONS_MIGRATIONS } from '../../notification-worker/src/database/data-source.js';
+import { ORDERS_MIGRATIONS } from '../../order-api/src/database/data-source.js';
 import { CreatePayments1764400000001 } from '../../payment-worker/src/database/migrations/1764400000001-create-payments.js';
 
 /** A service database of the reference system, the app that uses it, and what that app may do on the broker. */
@@ -18,9 +18,9 @@ interface ServiceSpec {
  * payment worker consumes and publishes (its outbox); the notification worker only consumes.
  */
 export const SERVICES: readonly ServiceSpec[] = [
-  { database: 'orders', app: 'order-api', migrations: [CreateOrders1764400000000], broker: ['producer', 'consumer', 'admin'] },
+  { database: 'orders', app: 'order-api', migrations: ORDERS_MIGRATIONS, broker: ['producer', 'consumer', 'admin'] },
   { database: 'payments', app: 'payment-worker', migrations: [CreatePayments1764400000001], broker: ['producer', 'consumer'] },
-  { database: 'notifications', app: 'notification-worker', migrations: [CreateSentMails1764400000002], broker: ['consumer'] },
+  { database: 'notifications', app: 'notification-worker', migrations: NOTIFICATIONS_MIGRATIONS, broker: ['consumer'] },
 ];
 
 /**

@@ -1,4 +1,5 @@
-import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
+import { InvalidArgumentError, portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
+import { IN_DOUBT_POLICIES, type InDoubtPolicy } from './notifications/send-ledger.js';
 
 /** What the notification worker reads from its environment. */
 export interface NotificationWorkerConfig {
@@ -19,13 +20,18 @@ export interface NotificationWorkerConfig {
   smtpUrl: string;
   /** Sender address. MAIL_FROM, default 'Shop <orders@shop.example>'. */
   mailFrom: string;
+  /**
+   * A redelivered event whose mail's send is in doubt: `resend` it with the same Message-ID (at least once) or
+   * `skip` it (at most once). MAIL_IN_DOUBT, default resend.
+   */
+  inDoubtPolicy: InDoubtPolicy;
 }
 
 /**
  * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
  * the database URLs that carry none.
  */
-export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
+export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', 'MAIL_IN_DOUBT'] as const;
 
 export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.env): NotificationWorkerConfig {
   const required = (name: string) => requireEnvironment(name, env);
@@ -37,5 +43,13 @@ export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.en
     migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     smtpUrl: required('SMTP_URL'),
     mailFrom: readEnvironment('MAIL_FROM', env) ?? 'Shop <orders@shop.example>',
+    inDoubtPolicy: inDoubtPolicy(readEnvironment('MAIL_IN_DOUBT', env) ?? 'resend'),
   };
+}
+
+function inDoubtPolicy(value: string): InDoubtPolicy {
+  if (!(IN_DOUBT_POLICIES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`MAIL_IN_DOUBT must be one of ${IN_DOUBT_POLICIES.join(', ')} (got ${JSON.stringify(value)})`, { variable: 'MAIL_IN_DOUBT' });
+  }
+  return value as InDoubtPolicy;
 }

@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { HealthController, MessagingModule, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
-import { CreateSentMails1764400000002 } from './database/migrations/1764400000002-create-sent-mails.js';
+import { NOTIFICATIONS_ENTITIES, NOTIFICATIONS_MIGRATIONS } from './database/data-source.js';
 import { Mailer } from './mail/mailer.js';
-import { NotificationsHandler } from './notifications/notifications.handler.js';
-import { SentMailEntity } from './notifications/sent-mail.entity.js';
+import { IN_DOUBT_POLICY, NotificationsHandler } from './notifications/notifications.handler.js';
 
 @Module({})
 export class NotificationWorkerModule {
@@ -20,14 +19,17 @@ export class NotificationWorkerModule {
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({
           url: config.notificationsDatabaseUrl,
-          entities: [SentMailEntity],
-          migrations: [CreateSentMails1764400000002],
+          entities: NOTIFICATIONS_ENTITIES,
+          migrations: NOTIFICATIONS_MIGRATIONS,
           relay: false,
           migrate: config.migrateOnStart,
         }),
       ],
       controllers: [NotificationsHandler, HealthController],
-      providers: [{ provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) }],
+      providers: [
+        { provide: Mailer, useFactory: () => new Mailer(config.smtpUrl, config.mailFrom) },
+        { provide: IN_DOUBT_POLICY, useValue: config.inDoubtPolicy },
+      ],
     };
   }
 }

@@ -17,7 +17,7 @@ describe('notification-worker', () => {
     brokerDb = await createTestDatabase('broker');
     smtp = await startSmtpCatcher();
     app = await createNotificationWorker(
-      { opsPort: 0, opsHost: '127.0.0.1', notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>' },
+      { opsPort: 0, opsHost: '127.0.0.1', notificationsDatabaseUrl: notificationsDb.url, brokerDatabaseUrl: brokerDb.url, smtpUrl: smtp.url, mailFrom: 'Shop <orders@shop.example>', inDoubtPolicy: 'resend' },
       { logger: false },
     );
     await app.init();
@@ -46,8 +46,19 @@ describe('notification-worker', () => {
     await waitFor(() => smtp.mails.length === 3, { what: 'three mails' });
     const bySubject = new Map(smtp.mails.map((m) => [m.subject, m]));
     expect([...bySubject.keys()].sort()).toEqual(['Payment failed for order o2', 'Payment received for order o1', 'We received your order o1']);
-    expect(bySubject.get('Payment failed for order o2')).toMatchObject({ to: ['bob@example.com'], from: 'orders@shop.example', messageId: '<payment-o2@notifications.pg-messaging>' });
+    expect(bySubject.get('Payment failed for order o2')).toMatchObject({ to: ['bob@example.com'], from: 'orders@shop.example', messageId: '<payment-o2.payment-failed@notifications.pg-messaging>' });
     expect(bySubject.get('Payment failed for order o2')!.raw).toContain('card_declined');
+  });
+
+  it('mails a burst on both queues at once (more handlers than connections: the send locks have a pool of their own)', async () => {
+    const before = smtp.mails.length;
+    const burst = Array.from({ length: 30 }, (_, n) => [
+      { routingKey: 'order.created', messageId: `order-b${n}-created`, payload: { id: `b${n}`, email: `b${n}@example.com`, total: '1.00', currency: 'EUR' } },
+      { routingKey: 'payment.completed', messageId: `payment-b${n}`, payload: { orderId: `b${n}`, email: `b${n}@example.com`, amount: '1.00', currency: 'EUR' } },
+    ]).flat();
+    await broker.publish(burst);
+    await waitFor(() => smtp.mails.length - before >= burst.length, { timeoutMs: 30_000, what: `${burst.length} mails` });
+    expect(new Set(smtp.mails.slice(before).map((m) => m.messageId)).size).toBe(burst.length);
   });
 
   it('a redelivered event (forced duplicate) sends no second mail', async () => {
@@ -77,8 +88,11 @@ describe('notification-worker', () => {
     const [dead] = await waitFor(() => broker.browse<Delivery>('notifications.order-events.dlq'), { what: 'the dead letter' });
     expect(dead.messageId).toBe('order-o5-created');
     expect(dead.deaths[0]).toMatchObject({ queue: 'notifications.order-events', reason: 'rejected', count: 1 });
-    expect(dead.deaths[0].lastError).toContain('RejectMessageError: SMTP refused the mail to gone@bounce.example: 550');
+    expect(dead.deaths[0].lastError).toContain('RejectMessageError: SMTP refused the mail for event order-o5-created: 550');
     expect(dead.deaths[0].lastError).toContain('no such mailbox');
+    // The SMTP reply quotes the recipient: the death history (read by operators, alerts) does not.
+    expect(dead.deaths[0].lastError).toContain('<[email]>');
+    expect(JSON.stringify(dead.deaths)).not.toContain('gone@bounce.example');
   });
 
   it('retries a mail the SMTP server refuses for now (451) with the backoff, then mails once', async () => {

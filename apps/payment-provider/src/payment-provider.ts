@@ -45,6 +45,7 @@ export async function startPaymentProvider(options: PaymentProviderOptions = {})
 
   const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
     if (req.method === 'GET' && req.url === '/health') return answer(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && req.url === '/charges') return answer(res, 200, charges);
     if (req.method !== 'POST' || req.url !== '/charges') return answer(res, 404, { error: 'not_found' });
     const key = req.headers['idempotency-key'];
     if (typeof key !== 'string' || key.length === 0 || key.length > 255) return answer(res, 400, { error: 'idempotency_key_required' });

@@ -8,6 +8,7 @@ export { nestBrokerLogger } from './nest/nest-logger.js';
 export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './broker/message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './broker/publisher.js';
+export { redactPii, redactPiiIn, REDACTED_EMAIL, REDACTED_PHONE } from './privacy/pii-redaction.js';
 export { errorText, MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome, type SettleResult } from './broker/settler.js';
 export { MAX_DELAY_MS } from './broker/delivery-time.js';
 export { ERROR_LISTENING_POOL, ErrorListeningClient, pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './broker/sql-executor.js';

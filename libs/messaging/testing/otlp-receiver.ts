@@ -9,12 +9,18 @@ export interface OtlpSpan {
   name: string;
   kind: number;
   attributes: Record<string, string | number | boolean>;
+  /** Its events (an exception: `exception.type`, `exception.message`, `exception.stacktrace`), with their attributes. */
+  events: { name: string; attributes: Record<string, string | number | boolean> }[];
+  /** The status message (set on an error), or ''. */
+  statusMessage: string;
 }
 
 export interface RunningOtlpReceiver {
   /** Base URL for OTEL_EXPORTER_OTLP_ENDPOINT (the exporters post to /v1/traces). */
   url: string;
   spans: OtlpSpan[];
+  /** Every export as received (OTLP/JSON text): what a test searching the telemetry for a string reads. */
+  bodies: string[];
   close(): Promise<void>;
 }
 
@@ -30,15 +36,30 @@ function value(v: AnyValue): string | number | boolean {
  */
 export async function startOtlpReceiver(): Promise<RunningOtlpReceiver> {
   const spans: OtlpSpan[] = [];
+  const bodies: string[] = [];
+  type Attribute = { key: string; value: AnyValue };
+  const attributes = (list: Attribute[] | undefined) => Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       if (request.url === '/v1/traces') {
+        bodies.push(body);
         const payload = JSON.parse(body) as {
           resourceSpans: {
             resource: { attributes: { key: string; value: AnyValue }[] };
-            scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: { key: string; value: AnyValue }[] }[] }[];
+            scopeSpans: {
+              spans: {
+                traceId: string;
+                spanId: string;
+                parentSpanId?: string;
+                name: string;
+                kind: number;
+                attributes?: Attribute[];
+                events?: { name: string; attributes?: Attribute[] }[];
+                status?: { message?: string };
+              }[];
+            }[];
           }[];
         };
         for (const resource of payload.resourceSpans ?? []) {
@@ -52,7 +73,9 @@ export async function startOtlpReceiver(): Promise<RunningOtlpReceiver> {
                 parentSpanId: span.parentSpanId ?? '',
                 name: span.name,
                 kind: span.kind,
-                attributes: Object.fromEntries((span.attributes ?? []).map((a) => [a.key, value(a.value)])),
+                attributes: attributes(span.attributes),
+                events: (span.events ?? []).map((event) => ({ name: event.name, attributes: attributes(event.attributes) })),
+                statusMessage: span.status?.message ?? '',
               });
             }
           }
@@ -63,5 +86,5 @@ export async function startOtlpReceiver(): Promise<RunningOtlpReceiver> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `http://127.0.0.1:${port}`, spans, bodies, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }

@@ -15,6 +15,16 @@ export function permanentSmtpFailure(error: unknown): string | null {
   return typeof response === 'string' ? response : String(responseCode);
 }
 
+/**
+ * True when the SMTP server definitely did not take the mail: it answered with a refusal (4xx, 5xx: nodemailer's
+ * `responseCode`), or the connection was never made (nodemailer's `command` 'CONN'). Anything else (a timeout, a
+ * connection lost in the middle of DATA) leaves the send in doubt: the server may have the mail.
+ */
+export function definitelyNotSent(error: unknown): boolean {
+  const { responseCode, command } = (error ?? {}) as { responseCode?: unknown; command?: unknown };
+  return typeof responseCode === 'number' || command === 'CONN';
+}
+
 /** Sends mail over SMTP with nodemailer. */
 export class Mailer {
   private readonly transport: Transporter;

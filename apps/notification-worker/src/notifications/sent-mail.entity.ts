@@ -1,6 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A mail sent for an event (the inbox guarantees one per event; this is the record of what went out). */
+/** Where a mail's send stands (see send-ledger.ts). */
+export type SendState = 'intended' | 'sent' | 'failed' | 'skipped';
+
+/** A mail for an event: its send intent, committed before the SMTP send, and what became of it. */
 @Entity({ name: 'sent_mails' })
 export class SentMailEntity {
   @PrimaryColumn({ name: 'event_message_id', type: 'text' })
@@ -15,6 +18,20 @@ export class SentMailEntity {
   @Column({ type: 'text' })
   subject!: string;
 
-  @CreateDateColumn({ name: 'sent_at', type: 'timestamptz' })
-  sentAt!: Date;
+  @Column({ type: 'text' })
+  state!: SendState;
+
+  /** SMTP sends started for this mail (more than 1: resent after a send in doubt, or after a refusal). */
+  @Column({ type: 'integer' })
+  sends!: number;
+
+  /** The Message-ID header every send of this mail carries. */
+  @Column({ name: 'mail_message_id', type: 'text', nullable: true })
+  mailMessageId!: string | null;
+
+  @Column({ name: 'intended_at', type: 'timestamptz' })
+  intendedAt!: Date;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt!: Date | null;
 }

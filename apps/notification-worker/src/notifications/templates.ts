@@ -11,10 +11,25 @@ export interface NotifiableEvent {
   reason?: string;
 }
 
+/** The right-hand side of every Message-ID the worker sends. */
+export const MESSAGE_ID_DOMAIN = 'notifications.pg-messaging';
+
+/**
+ * The Message-ID of the mail a template makes for an event: the same for every send of it (a resend after a send in
+ * doubt carries it, so receivers that keep Message-IDs drop the copy), and different for another template or event.
+ * The event id is kept as it is when it fits a Message-ID's left side (RFC 5322 dot-atom), else it is hex-encoded.
+ */
+export function mailMessageId(template: string, eventMessageId: string): string {
+  const atom = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/.test(eventMessageId)
+    ? eventMessageId
+    : `x${Buffer.from(eventMessageId).toString('hex')}`;
+  return `<${atom}.${template.replace(/[^A-Za-z0-9-]/g, '-')}@${MESSAGE_ID_DOMAIN}>`;
+}
+
 /** The mail for an event, or null for events nobody is told about. */
 export function mailFor(routingKey: string, event: NotifiableEvent, eventMessageId: string): Mail | null {
   const orderId = event.orderId ?? event.id ?? 'unknown';
-  const messageId = `<${eventMessageId}@notifications.pg-messaging>`;
+  const messageId = mailMessageId(routingKey, eventMessageId);
   switch (routingKey) {
     case 'order.created':
       return {

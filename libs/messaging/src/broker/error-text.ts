@@ -1,15 +1,16 @@
 import { sep } from 'node:path';
 import { types } from 'node:util';
+import { redactPii } from '../privacy/pii-redaction.js';
 
 /** An Error, from this realm or another (Node's own errors under Jest's VM modules are not `instanceof Error`). */
 export function isError(value: unknown): value is Error {
   return value instanceof Error || types.isNativeError(value);
 }
 
-/** One line for an error in a log: its name and message (any other value as JSON), without the stack. */
+/** One line for an error in a log: its name and message (any other value as JSON), without the stack or personal data. */
 export function errorSummary(error: unknown): string {
-  if (isError(error)) return `${error.name}: ${error.message}`.split('\n')[0];
-  return (errorText(error) ?? String(error)).split('\n')[0];
+  if (isError(error)) return redactPii(`${error.name}: ${error.message}`.split('\n')[0]);
+  return (errorText(error) ?? redactPii(String(error))).split('\n')[0];
 }
 
 /** Stack frames kept in an error's text. */
@@ -39,17 +40,22 @@ function trimmedStack(error: Error): string {
 
 /**
  * The text kept for an error in `last_error` and the death history: the error's name, message and first stack
- * frames without machine paths, then its cause's first line; other values as JSON. At most 4,096 characters.
+ * frames without machine paths, then its cause's first line; other values as JSON. Email addresses and phone
+ * numbers in it are redacted (it reaches logs, the dead-letter queue and alerts). At most 4,096 characters.
  */
 export function errorText(error: unknown): string | null {
   if (error === undefined || error === null) return null;
+  return redactPii(unredactedErrorText(error)).slice(0, 4096);
+}
+
+function unredactedErrorText(error: unknown): string {
   if (isError(error)) {
-    const cause = isError(error.cause) ? `\nCaused by: ${error.cause.name}: ${error.cause.message}` : '';
-    return `${trimmedStack(error)}${cause}`.slice(0, 4096);
+    const cause = isError(error.cause) ? `\nCaused by: ${error.cause.name}: ${error.cause.message.split('\n')[0]}` : '';
+    return `${trimmedStack(error)}${cause}`.slice(0, 8192);
   }
   try {
-    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 4096);
+    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 8192);
   } catch {
-    return String(error).slice(0, 4096);
+    return String(error).slice(0, 8192);
   }
 }

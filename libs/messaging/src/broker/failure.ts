@@ -4,6 +4,7 @@ import type { BrokerLogger } from './logger.js';
 import type { Delivery } from './message.js';
 import { isError } from './error-text.js';
 import { MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome } from './settler.js';
+import { redactPii } from '../privacy/pii-redaction.js';
 
 /** Longest error text in a failure's log line; the whole error goes to the debug level and the death history. */
 const MAX_LOGGED_ERROR = 500;
@@ -27,7 +28,7 @@ export function nackOptionsFor(error: unknown): NackOptions {
   return { error };
 }
 
-/** An error on one line: `Name: message`, or JSON for other values, shortened. */
+/** An error on one line: `Name: message`, or JSON for other values, shortened, without personal data. */
 export function errorLine(error: unknown): string {
   let text: string;
   if (isError(error)) text = `${error.name}: ${error.message}`;
@@ -39,7 +40,7 @@ export function errorLine(error: unknown): string {
       text = String(error);
     }
   }
-  text = text.replace(/\s*\n\s*/g, ' ');
+  text = redactPii(text).replace(/\s*\n\s*/g, ' ');
   return text.length > MAX_LOGGED_ERROR ? `${text.slice(0, MAX_LOGGED_ERROR)}…` : text;
 }
 

@@ -1,3 +1,6 @@
+import { errorText, isError } from './error-text.js';
+import { redactPii, redactPiiIn } from '../privacy/pii-redaction.js';
+
 /** The logging the library does; Nest's LoggerService and `console` both fit. */
 export interface BrokerLogger {
   log(message: string, ...context: unknown[]): void;
@@ -7,8 +10,11 @@ export interface BrokerLogger {
   debug?(message: string, ...context: unknown[]): void;
 }
 
+/** Errors as their text (trimmed stack), everything without email addresses or phone numbers. */
+const redacted = (context: unknown[]) => context.map((item) => (isError(item) ? errorText(item) : redactPiiIn(item)));
+
 export const consoleLogger: BrokerLogger = {
   log: () => undefined,
-  warn: (message, ...context) => console.warn(`[messaging] ${message}`, ...context),
-  error: (message, ...context) => console.error(`[messaging] ${message}`, ...context),
+  warn: (message, ...context) => console.warn(`[messaging] ${redactPii(message)}`, ...redacted(context)),
+  error: (message, ...context) => console.error(`[messaging] ${redactPii(message)}`, ...redacted(context)),
 };

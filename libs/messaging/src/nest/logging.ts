@@ -4,6 +4,7 @@ import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
 import { pino, type LevelWithSilent } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import { OPS_PATHS } from '../ops/ops-listener.js';
+import { redactPii } from '../privacy/pii-redaction.js';
 import { PgContext } from '../transport/pg.context.js';
 
 const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -40,7 +41,8 @@ export function logLevelFromEnvironment(env: NodeJS.ProcessEnv = process.env): L
  * request, a message handler). HTTP requests are logged when they finish (5xx error, 4xx warn, else info; never
  * /health or /metrics); each message handled is logged as `event completed` / `message completed` with the message
  * id as `reqId`, and every line logged inside a handler carries that id, its queue and attempt (a failure's full
- * error is at debug level: the transport logs one warn line per failed attempt). Level: LOG_LEVEL (default info).
+ * error is at debug level: the transport logs one warn line per failed attempt). Email addresses and phone numbers
+ * are redacted from every line (`redactPii`). Level: LOG_LEVEL (default info).
  * Pair it with `useStructuredLogger(app)`. One pino logger per process: the first app's options win.
  */
 export function structuredLoggerModule(serviceName: string, env: NodeJS.ProcessEnv = process.env): DynamicModule {
@@ -52,6 +54,9 @@ export function structuredLoggerModule(serviceName: string, env: NodeJS.ProcessE
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       mixin: traceContextFields,
+      // The finished line, whoever wrote it (an error's message, a library's text, a field): no email address or
+      // phone number reaches the log.
+      hooks: { streamWrite: redactPii },
       // What identifies a request (its id is reqId); headers (cookies, tokens) and bodies stay out of the logs.
       serializers: {
         req: (request: { method: string; url: string; remoteAddress?: string }) => ({ method: request.method, url: request.url, remoteAddress: request.remoteAddress }),

@@ -4,6 +4,7 @@ import type { Broker } from '../broker/broker.js';
 import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
 import { errorText } from '../broker/settler.js';
 import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { redactPii } from '../privacy/pii-redaction.js';
 import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../sql/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
@@ -178,7 +179,8 @@ function toAlert(row: EventRow): DeadLetterAlert {
     messageId: row.message_id,
     routingKey: row.routing_key,
     reason: row.reason,
-    error: row.error,
+    // Redacted when it was stored; again here for rows stored before that (or by another writer).
+    error: row.error === null ? null : redactPii(row.error),
     occurredAt: row.occurred_at.toISOString(),
   };
 }

@@ -1,6 +1,7 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { isError } from '../broker/error-text.js';
+import { errorText, isError } from '../broker/error-text.js';
+import { redactPii } from '../privacy/pii-redaction.js';
 import type { Delivery, OutgoingMessage } from '../broker/message.js';
 import {
   ATTR_ERROR_TYPE,
@@ -24,10 +25,18 @@ import {
  */
 const tracer = () => trace.getTracer('pg-messaging');
 
+/** The failure as an exception event and the span's status, without personal data (an SMTP refusal quotes the address). */
 function recordFailure(span: Span, error: unknown): void {
-  span.recordException(isError(error) ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: isError(error) ? error.message : String(error) });
+  const message = redactPii(isError(error) ? error.message : String(error));
+  span.recordException(isError(error) ? { name: error.name, message, stack: errorText(error) ?? undefined } : message);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
   span.setAttribute(ATTR_ERROR_TYPE, isError(error) ? error.name : '_OTHER');
+}
+
+/** Records a failure settled by hand (the Nest transport nacks a failed handler itself) on the active span, if any. */
+export function recordActiveSpanFailure(error: unknown): void {
+  const span = trace.getActiveSpan();
+  if (span) recordFailure(span, error);
 }
 
 /** The destination shown for a batch: its routing key when all messages share one. */

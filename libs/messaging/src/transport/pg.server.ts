@@ -14,6 +14,7 @@ import { assertPattern, assertRoutingKey } from '../validation/names.js';
 import { isNamedHandler, planHandler, type HandlerPlan } from './handler-options.js';
 import { patternRoute } from './pattern-route.js';
 import { PgContext } from './pg.context.js';
+import { recordActiveSpanFailure } from '../telemetry/messaging-spans.js';
 import { CORRELATION_ID_HEADER, PG_TRANSPORT, REPLY_TO_HEADER, requestQueueName, type PgServerEvents, type PgTransportStatus } from './transport-id.js';
 
 export interface PgServerOptions {
@@ -188,6 +189,8 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
     } catch (error) {
       const real = this.realError(error, context);
       this.emitEvent('error', real, context);
+      // The failure shows on the handler's `process` span, as a consumer's thrown error does.
+      recordActiveSpanFailure(real);
       // Settled here rather than by the consumer, to learn the outcome (the consumer logs the one line).
       const options = nackOptionsFor(real);
       const outcome = await control.nack(options);

@@ -39,4 +39,13 @@ export { readEffects, setupEffects, writeEffect } from './effects-store.js';
 export { WORKLOAD } from './workload.js';
 export { faultFigures, type FaultChecks } from './fault-figures.js';
 export { startFaultRun, type FaultRun } from './fault-run.js';
+export {
+  checkOrderLedger,
+  orderLedgerViolations,
+  type CaughtMailRecord,
+  type ClientOrder,
+  type OrderLedgerFigures,
+  type OrderLedgerInput,
+  type ProviderCharge,
+} from './order-ledger.js';
 export { startFaultProxy, type FaultMode, type FaultProxy, type FaultProxyStats } from './fault-proxy.js';
