@@ -1,6 +1,6 @@
 /*
- * Personal data kept out of logs, span attributes and events, dead-letter error text and alerts (docs/reliability.md
- * §4.8, T25). The reference system's customer fields are an email address and, in free text, a phone number: both
+ * Personal data kept out of logs, span attributes and events, dead-letter error text and alerts (T25
+ * in docs/reliability.md). The reference system's customer fields are an email address and, in free text, a phone number: both
  * have a recognisable form, so the text is redacted wherever it leaves for an operator, whoever wrote it (our
  * errors, an SMTP server's reply quoting the recipient, a database error quoting a value). Names have no such form:
  * they are kept out at the source (the library never records payloads).
