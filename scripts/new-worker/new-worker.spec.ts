@@ -65,9 +65,15 @@ describe('npm run new:worker', () => {
     const registered = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers;
     const port = registered[APP].port;
     expect(registered[APP]).toEqual({ entry: `${APP}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] });
-    // The next port after every one in use (3003 in a repository with no worker of its own).
-    const others = Object.values(compose.services as Record<string, { environment?: { PORT?: string } }>).map((svc) => Number(svc.environment?.PORT ?? 0));
-    expect(port).toBe(Math.max(3002, ...others.filter((p) => p >= 3000 && p < 4000 && p !== port)) + 1);
+    // The first port from 3003 that no compose service uses as PORT or OPS_PORT (3003 with no worker of its own).
+    const others = new Set(
+      Object.entries(compose.services as Record<string, { environment?: { PORT?: string; OPS_PORT?: string } }>)
+        .filter(([name]) => name !== APP)
+        .flatMap(([, svc]) => [Number(svc.environment?.PORT ?? 0), Number(svc.environment?.OPS_PORT ?? 0)]),
+    );
+    let expected = 3003;
+    while (others.has(expected)) expected++;
+    expect(port).toBe(expected);
     expect(compose.services[APP]).toMatchObject({ build: { args: { APP } }, environment: { OPS_PORT: String(port) }, restart: 'unless-stopped' });
     expect(compose.services[APP].depends_on.postgres).toEqual({ condition: 'service_healthy' });
     // Edited as a document: everything that was there is still there, byte for byte, comments included.

@@ -26,10 +26,17 @@ function composeServices(doc: Document): YAMLMap {
   return services;
 }
 
-/** The next health port after those docker-compose.yml and the worker registry already use (3000-3999). */
+/** The first port from 3003 that no compose service (PORT or OPS_PORT) and no registered worker uses. */
 function nextPort(doc: Document, registryPorts: number[]): number {
-  const ports = composeServices(doc).items.map((pair) => Number(doc.getIn([(pair.key as Scalar).value, 'environment', 'PORT'])));
-  return Math.max(3002, ...[...ports, ...registryPorts].filter((p) => p >= 3000 && p < 4000)) + 1;
+  const used = new Set([
+    ...registryPorts,
+    ...composeServices(doc).items.flatMap((pair) =>
+      ['PORT', 'OPS_PORT'].map((name) => Number(doc.getIn(['services', (pair.key as Scalar).value, 'environment', name]))),
+    ),
+  ]);
+  let port = 3003;
+  while (used.has(port)) port++;
+  return port;
 }
 
 /**
