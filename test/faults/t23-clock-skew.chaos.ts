@@ -3,6 +3,7 @@
 // lease ends early, none is stretched, no two holders overlap, no stale ack is accepted.
 // Two kinds of worker: the harness consumer (claim, ack through the fault driver) and an app-style worker
 // (Broker.consume) whose jobs outlast the lease and keep it with control.extendLease().
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   drainQueue,
@@ -38,6 +39,8 @@ describe('T23 clock skew on workers', () => {
   afterAll(async () => run?.close());
 
   it('counts every lease by the database clock: no early expiry, no stretched lease, no overlap, no stale ack', async () => {
+    // Without the library the workers would run on the true time and the test would prove nothing: say so and stop.
+    if (!existsSync(LIBFAKETIME)) throw new Error(`T23 needs Debian's libfaketime at ${LIBFAKETIME}: apt-get install faketime`);
     const started = Date.now();
     run = await startFaultRun('t23');
     await run.driver.setupQueue({ name: 'skew.claims', leaseMs: CLAIM_LEASE_MS, maxAttempts: 10 });
