@@ -206,19 +206,23 @@ describe('T21 least-privilege roles', () => {
     }
   });
 
-  it('shows where privileges end: a consumer can still purge and redrive, and forge a dead letter, as reported', async () => {
-    // Not refusable with grants or these row policies (a consumer deletes rows to ack and inserts rows with a death
-    // history to dead-letter): counted here so that the day it is closed this test says so.
+  it('refuses redrive and purge through the library to every role but admin, and shows where privileges end: a forged dead letter', async () => {
     const role = single.consumer;
     const consumer = await connect(role);
     const owner = await Broker.connect({ connectionString: access.ownerUrls.broker, migrate: false, poolSize: 1 });
     brokers.push(owner);
     await owner.publish({ routingKey: 'other.z', payload: {} });
-    await expect(consumer.purge('other')).resolves.toBeGreaterThanOrEqual(1);
-    await expect(consumer.redrive('work.dlq')).resolves.toBe(0);
+    for (const app of [role, access.roles.apps['payment-worker'], access.roles.apps['notification-worker']]) {
+      const broker = app === role ? consumer : await connect(app);
+      await forbidden(app, 'purge (library)', () => broker.purge('other'));
+      await forbidden(app, 'redrive (library)', () => broker.redrive('work.dlq'));
+    }
+    expect((await owner.queueStats('other')).ready).toBeGreaterThanOrEqual(1);
+    // Not refusable with grants or these row policies (a consumer inserts rows with a death history to dead-letter):
+    // counted here so that the day it is closed this test says so.
     const forged = await sql(brokerUrlOf(role), `INSERT INTO messaging.messages (queue, message_id, routing_key, payload, published_at, visible_at, deaths) VALUES ('other', 'forged', 'other.x', '{}', now(), now(), '[{}]') RETURNING queue`);
     expect(forged.rows).toEqual([{ queue: 'other' }]);
-    gaps = ['purge', 'redrive', 'a forged dead letter'];
+    gaps = ['a forged dead letter', 'claim and ack of any queue by its own SQL'];
   });
 
   it('set up is idempotent: a second run changes nothing and the roles still work', async () => {

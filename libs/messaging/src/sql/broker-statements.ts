@@ -498,9 +498,19 @@ export class BrokerStatements {
          SELECT destination, message_id, routing_key, payload, headers, published_at, statement_timestamp(), last_error, deaths FROM moved
          RETURNING pg_notify($4, queue)
        )
-       SELECT count(*)::int AS moved FROM inserted`,
+       SELECT count(*)::int AS moved FROM inserted WHERE ${this.adminOnly}`,
       [queue, limit, target, this.channel],
     );
+  }
+
+  /**
+   * A condition that is always true but names a table only the admin role may read (dead_letter_events): PostgreSQL
+   * checks every table a statement names before it runs any of it, so redrive and purge by a consumer role fail with
+   * 42501 and change nothing, although the consumer's DELETE and INSERT (needed to ack and to dead-letter) would
+   * otherwise let them through.
+   */
+  private get adminOnly(): string {
+    return `NOT EXISTS (SELECT FROM ${this.s}.dead_letter_events WHERE false)`;
   }
 
   /** Deletes the messages of a queue that no consumer holds (RabbitMQ's purge); returns how many. */
@@ -511,7 +521,7 @@ export class BrokerStatements {
                 WHERE queue = $1 AND (lease_token IS NULL OR visible_at <= statement_timestamp())
                RETURNING 1
              )
-             SELECT count(*)::int AS n FROM gone`,
+             SELECT count(*)::int AS n FROM gone WHERE ${this.adminOnly}`,
       values: [queue],
     };
   }
