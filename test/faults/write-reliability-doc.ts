@@ -26,6 +26,12 @@ const CHECKERS = [
   '**per-key order**: the values of one ordering key are delivered (or arrive at the broker) in the order they were published or committed.',
 ];
 
+/** The order system's effects outside PostgreSQL, where the inbox cannot make them exactly once (T16 counts them). */
+const EXTERNAL_EFFECTS = [
+  '**Charges: exactly once.** The payment provider takes an idempotency key (the order id), so a redelivered charge gets the first answer back; T16 counts the provider\'s charges per order (double-charged and phantom must be 0).',
+  '**Mails: at least once, each repeat under the same Message-ID.** SMTP has no idempotency. The notification worker commits a send intent before it sends and marks it sent with the inbox row after; a mail repeats only when its send was in doubt: the SMTP server had accepted it, then the worker died or lost its database before the mark (a SIGKILL, a PostgreSQL crash, a blackhole), and the redelivery sent it again (`MAIL_IN_DOUBT=resend`, the default). Every mail of one event carries one Message-ID derived from the message id and template, so a receiver that drops duplicates by Message-ID shows one; T16 reports raw sends against Message-IDs (a second Message-ID for one event must be 0). `MAIL_IN_DOUBT=skip` makes mails at most once instead (the doubtful one is recorded as skipped and logged).',
+];
+
 const LABELS: Partial<Record<keyof FaultFigures, string>> = {
   attempted: 'values attempted',
   acknowledged: 'publishes acknowledged',
@@ -99,6 +105,10 @@ export function reliabilityDoc(reports: readonly FaultReport[], date: string): s
     ...sorted.map((r) => `| ${r.id} | ${r.title} | ${r.profile} | ${missedBars(r).length === 0 ? 'pass' : 'FAIL'} |`),
     '',
     ...sorted.map(section),
+    '## Which external effects may repeat, and why',
+    '',
+    ...EXTERNAL_EFFECTS.map((line) => `- ${line}`),
+    '',
     '## Placeholders',
     '',
     'Tests that come with later features (nothing to run yet, so not skipped tests):',
