@@ -116,6 +116,8 @@ export class Consumer<T = unknown> {
   private readonly running = new Map<string, Running>();
   private stopping = false;
   private wakeRequested = false;
+  /** Releases of stale prefetched messages still being written (the next claim waits for them). */
+  private releasing: Promise<unknown> = Promise.resolve();
   private readonly signal = new WakeSignal();
   /** Whether the loop waits for a handler slot (true) or for new messages (false: a freed slot must not wake it). */
   private waitingForSlot = false;
@@ -232,6 +234,8 @@ export class Consumer<T = unknown> {
       let batch: ClaimedBatch;
       const claimStartedAt = Date.now();
       try {
+        // Given-back messages first: a claim racing their release would take them again with the attempt counted.
+        await this.releasing;
         batch = await this.ports.claim(this.queue, limit, this.leaseMs, fromHead ? null : this.cursorMs);
         failures = 0;
       } catch (error) {
@@ -276,7 +280,8 @@ export class Consumer<T = unknown> {
     }
     if (stale.length > 0) {
       this.ports.logger.warn(`${this.queue}: ${stale.length} prefetched message(s) waited out their lease; released (lower prefetch or raise leaseMs)`);
-      this.ports.settler.releaseMany(stale, true).catch((error) => this.ports.logger.warn('Could not release messages', error));
+      const released = this.ports.settler.releaseMany(stale, true).catch((error) => this.ports.logger.warn('Could not release messages', error));
+      this.releasing = Promise.all([this.releasing, released]);
     }
   }
 

@@ -131,7 +131,9 @@ export class PgClient extends ClientProxy {
       );
     } catch (error) {
       const what = error instanceof UnroutableMessageError ? 'no queue is bound to it' : `${(error as Error)?.message ?? String(error)}`;
-      this.logger.warn(`emit(${JSON.stringify(routingKey ?? packet.pattern)}) was not published: ${what}`);
+      // The pattern as given, cut short: a hostile one may be megabytes.
+      const pattern = String(JSON.stringify(routingKey ?? packet.pattern));
+      this.logger.warn(`emit(${pattern.length > 120 ? `${pattern.slice(0, 100)}…` : pattern}) was not published: ${what}`);
       if (connected) this.reportError(error); // connect() reported its own failure
       throw error;
     }
