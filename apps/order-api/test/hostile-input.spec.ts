@@ -1,48 +1,24 @@
 import { connect, type Socket } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
-import { Broker } from '@app/messaging';
-import { createTestDatabase, type TestDatabase } from '@app/messaging/testing';
-import { createOrderApi } from '../src/app.js';
-import { bearer, TEST_AUTH } from './customer-tokens.js';
+import { bearer } from './customer-tokens.js';
 import { callerHeaders } from './hostile/http-client.js';
+import { REQUEST_TIMEOUT_MS, startHostileOrderApi, type HostileOrderApi } from './hostile/order-api-fixture.js';
 
 // Response bodies are checked field by field: a loose type keeps the assertions readable.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
-/** A request timeout short enough for a test; the apps' default is in http-server-limits.ts. */
-const REQUEST_TIMEOUT_MS = 1_000;
-
 // The table-driven hostile suites are hostile-bodies, hostile-fields and hostile-idempotency; these are the cases
 // that need more than one request or a raw socket.
 describe('order-api refuses hostile input with a clear 4xx', () => {
-  let ordersDb: TestDatabase;
-  let brokerDb: TestDatabase;
-  let app: INestApplication;
+  let api: HostileOrderApi;
   let base: string;
   let port: number;
 
   beforeAll(async () => {
-    ordersDb = await createTestDatabase('orders_hostile');
-    brokerDb = await createTestDatabase('broker_hostile');
-    // A sink for order.created, so that the relay has somewhere to put what the accepted orders publish.
-    const broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
-    await broker.declareQueue('test.sink', { deadLetterQueue: null });
-    await broker.bindQueue('test.sink', '#');
-    await broker.close();
-    app = await createOrderApi(
-      { port: 0, opsPort: 0, opsHost: '127.0.0.1', ordersDatabaseUrl: ordersDb.url, brokerDatabaseUrl: brokerDb.url, auth: TEST_AUTH },
-      { logger: false, requestTimeoutMs: REQUEST_TIMEOUT_MS },
-    );
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    port = Number(new URL(base).port);
+    api = await startHostileOrderApi('hostile');
+    ({ base, port } = api);
   });
-  afterAll(async () => {
-    await app.close();
-    await ordersDb.drop();
-    await brokerDb.drop();
-  });
+  afterAll(() => api?.stop());
 
   const order = (overrides: Record<string, unknown> = {}) => ({
     email: 'ada@example.com',
