@@ -1,5 +1,5 @@
 import { createTestBroker, type TestBroker } from '@app/messaging/testing';
-import { startDelayingProxy, type DelayingProxy } from './delaying-proxy.js';
+import { startFaultProxy, type FaultProxy } from '@app/messaging/testing/faults';
 import { RelayFleet } from './relay-fleet.js';
 import { createServiceDatabase, SERVICE_SCHEMA, type ServiceDatabase } from './service-database.js';
 
@@ -7,7 +7,7 @@ import { createServiceDatabase, SERVICE_SCHEMA, type ServiceDatabase } from './s
 export interface OutboxRig {
   t: TestBroker;
   svc: ServiceDatabase;
-  proxy: DelayingProxy;
+  proxy: FaultProxy;
   fleet: RelayFleet | null;
   /** Starts `count` relay processes (batch `batchSize`), each restarted `restartDelayMs()` after it dies. */
   startRelays(count: number, batchSize: number, restartDelayMs: () => number): Promise<RelayFleet>;
@@ -20,7 +20,8 @@ export async function createOutboxRig(label: string, options: { queue: string; p
   await t.broker.declareQueue(options.queue);
   await t.broker.bindQueue(options.queue, options.pattern);
   const serviceUrl = new URL(svc.db.url);
-  const proxy = await startDelayingProxy({ host: serviceUrl.hostname, port: Number(serviceUrl.port) }, options.serviceDelayMs);
+  const proxy = await startFaultProxy({ host: serviceUrl.hostname, port: Number(serviceUrl.port) });
+  proxy.delay(options.serviceDelayMs);
   const rig: OutboxRig = {
     t,
     svc,

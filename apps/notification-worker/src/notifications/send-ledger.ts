@@ -2,15 +2,15 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Mail } from '../mail/mailer.js';
 import { SentMailEntity, type SendState } from './sent-mail.entity.js';
 
+/** The first key of the send locks (pg_try_advisory_xact_lock's class): 'mail' in ASCII. */
+const SEND_LOCK_CLASS = 0x6d61696c;
+
 /**
  * What a redelivered event does when its mail's send is in doubt (the intent was committed, the send may have
  * happened, it was never marked sent: the worker died, paused past its lease, or lost its database between the SMTP
  * answer and the commit). `resend`: send again, with the same Message-ID (at least once; a receiver that keeps
  * Message-IDs drops the copy). `skip`: mark it skipped and send nothing (at most once: the customer may get no mail).
  */
-/** The first key of the send locks (pg_try_advisory_xact_lock's class): 'mail' in ASCII. */
-const SEND_LOCK_CLASS = 0x6d61696c;
-
 export type InDoubtPolicy = 'resend' | 'skip';
 export const IN_DOUBT_POLICIES: readonly InDoubtPolicy[] = ['resend', 'skip'];
 
