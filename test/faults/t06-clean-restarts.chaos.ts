@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latencySummary, sized } from '../../libs/messaging/testing/faults/index.js';
+import { deliveryLatencies, latencySummary, sized } from '../../libs/messaging/testing/faults/index.js';
 import { startEmbeddedPostgres, TsProcess, type RunningPostgres } from '../../libs/messaging/testing/index.js';
 import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from './workloads/consumer-kit.js';
 import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from './workloads/consumer-figures.js';
-import { deliveryLatencies } from './workloads/latency.js';
 
 /**
  * T06 (docs/reliability.md, River's LostNotification): PostgreSQL restarted cleanly (fast shutdown) again and again

@@ -1,8 +1,7 @@
-import { latencySummary, sized } from '../../libs/messaging/testing/faults/index.js';
+import { deliveryLatencies, latencySummary, sized } from '../../libs/messaging/testing/faults/index.js';
 import { testDatabaseUrl, TsProcess, waitFor } from '../../libs/messaging/testing/index.js';
 import { CONSUMER_WORKER, startConsumerWorkload, type ConsumerWorkload } from './workloads/consumer-kit.js';
 import { checkConsumerRun, events, expectAcceptance, recordConsumerReport } from './workloads/consumer-figures.js';
-import { deliveryLatencies } from './workloads/latency.js';
 
 /**
  * T09 (docs/reliability.md, as pg-boss's dbListenTest and River's ListenerReconnect): the consumers' LISTEN sessions

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { waitFor } from '@app/messaging/testing';
-import type { FaultFigures } from '@app/messaging/testing/faults';
-import { percentile, SERVICE_SCHEMA } from './service-database.js';
+import { percentile, type FaultFigures } from '@app/messaging/testing/faults';
+import { SERVICE_SCHEMA } from './service-database.js';
 
 export interface Tally {
   /** Message ids delivered at least once. */

@@ -37,12 +37,5 @@ export async function createServiceDatabase(label: string, poolSize: number): Pr
   };
 }
 
-/** p-th percentile (0-100) of `values`, nearest rank; NaN when empty. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const between = (min: number, max: number) => min + Math.random() * (max - min);

@@ -34,7 +34,7 @@ export { checkDeadLetters, type DeadLetterResult } from './checkers/dead-letters
 export { checkPerKeyOrder, type PerKeyOrderResult } from './checkers/per-key-order.js';
 export { fateOf, type Fate } from './fates.js';
 export { drainQueue, type DrainResult } from './drain.js';
-export { firstOkAfter, latencySummary, percentile, publishToAckLatencies, recoverySeconds } from './timing.js';
+export { deliveryLatencies, firstOkAfter, latencySummary, percentile, publishToAckLatencies, recoverySeconds } from './timing.js';
 export { readEffects, setupEffects, writeEffect } from './effects-store.js';
 export { WORKLOAD } from './workload.js';
 export { faultFigures, type FaultChecks } from './fault-figures.js';

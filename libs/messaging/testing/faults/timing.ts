@@ -22,6 +22,23 @@ export function publishToAckLatencies(history: readonly HistoryEvent[]): number[
   return latencies;
 }
 
+/**
+ * Per value: from its publish returning `ok` to its first delivery (a handler starting), ms: how fast a consumer is
+ * woken. Only values `include` accepts (default all).
+ */
+export function deliveryLatencies(history: readonly HistoryEvent[], include: (value: string) => boolean = () => true): number[] {
+  const published = new Map<string, number>();
+  const latencies: number[] = [];
+  for (const e of history) {
+    if (e.f === 'publish' && e.type === 'ok' && include(e.value)) published.set(e.value, e.time);
+    else if (e.f === 'deliver' && e.type === 'ok' && published.has(e.value)) {
+      latencies.push(e.time - published.get(e.value)!);
+      published.delete(e.value);
+    }
+  }
+  return latencies;
+}
+
 /** p50 and p99 of the samples, rounded to 0.1 ms. */
 export function latencySummary(samples: readonly number[]): { p50: number; p99: number } {
   const round = (n: number) => Math.round(n * 10) / 10;
