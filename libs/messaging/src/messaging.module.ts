@@ -1,7 +1,7 @@
 import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { Broker } from './broker/broker.js';
-import { validateBrokerOptions, type BrokerOptions } from './broker/broker-options.js';
+import { Broker } from './drivers/postgres/broker.js';
+import { validateBrokerOptions, type BrokerOptions } from './drivers/postgres/broker-options.js';
 import { nestBrokerLogger } from './nest/nest-logger.js';
 import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
 import { HEALTH_OPTIONS, type HealthOptions } from './ops/health.controller.js';

@@ -1,5 +1,5 @@
 import { errorText, redactPii, redactPiiIn } from '@app/messaging';
-import { errorSummary } from '../src/broker/error-text.js';
+import { errorSummary } from '../src/core/error-text.js';
 
 describe('PII redaction', () => {
   it('replaces email addresses (any local part, Unicode too) and international phone numbers', () => {

@@ -1,7 +1,7 @@
-import { BackgroundLoop } from '../broker/background-loop.js';
-import type { Broker } from '../broker/broker.js';
-import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
-import type { Transaction } from '../broker/sql-executor.js';
+import { BackgroundLoop } from '../core/background-loop.js';
+import type { Broker } from '../drivers/postgres/broker.js';
+import { consoleLogger, type BrokerLogger } from '../core/logger.js';
+import type { Transaction } from '../postgres/sql-executor.js';
 import type { Inbox } from '../inbox/inbox.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { inClientTransaction, toExecutor, type Transaction } from '../broker/sql-executor.js';
+import { inClientTransaction, toExecutor, type Transaction } from '../postgres/sql-executor.js';
 import { InvalidArgumentError } from '../errors.js';
-import { ServiceStatements } from '../sql/service-statements.js';
+import { ServiceStatements } from '../postgres/service-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertMessageId, assertQueueName } from '../validation/names.js';
 import { assertIntegerInRange } from '../validation/numbers.js';

@@ -1,6 +1,6 @@
 import type { INestApplication, INestMicroservice } from '@nestjs/common';
-import { Broker } from '../broker/broker.js';
-import type { ConsumerOptions } from '../broker/consumer.js';
+import { Broker } from '../drivers/postgres/broker.js';
+import type { ConsumerOptions } from '../drivers/postgres/consumer.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { MessagingExceptionFilter } from '../transport/messaging-exception.filter.js';
 import { PgServer } from '../transport/pg.server.js';

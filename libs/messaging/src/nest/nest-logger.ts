@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { BrokerLogger } from '../broker/logger.js';
-import { errorSummary, errorText, isError } from '../broker/error-text.js';
+import type { BrokerLogger } from '../core/logger.js';
+import { errorSummary, errorText, isError } from '../core/error-text.js';
 
 type Level = 'log' | 'warn' | 'error';
 

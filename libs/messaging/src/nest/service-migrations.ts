@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { migrateDatabase, SERVICE_MIGRATIONS } from '../sql/migrator.js';
+import { migrateDatabase, SERVICE_MIGRATIONS } from '../postgres/migrator.js';
 
 /** Schema of the outbox and inbox tables in a service's database. */
 export const SERVICE_SCHEMA = 'messaging';

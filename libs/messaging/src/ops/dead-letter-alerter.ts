@@ -1,11 +1,11 @@
 import { Counter, register, type Registry } from 'prom-client';
-import { BackgroundLoop } from '../broker/background-loop.js';
-import type { Broker } from '../broker/broker.js';
-import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
-import { errorText } from '../broker/settler.js';
-import { inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
+import { BackgroundLoop } from '../core/background-loop.js';
+import type { Broker } from '../drivers/postgres/broker.js';
+import { consoleLogger, type BrokerLogger } from '../core/logger.js';
+import { errorText } from '../drivers/postgres/settler.js';
+import { inTransaction, type SqlExecutor } from '../postgres/sql-executor.js';
 import { redactPii } from '../privacy/pii-redaction.js';
-import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../sql/broker-statements.js';
+import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../drivers/postgres/statements/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { AlertRateLimiter } from './alert-rate-limiter.js';

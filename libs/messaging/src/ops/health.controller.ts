@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Broker } from '../broker/broker.js';
+import { Broker } from '../drivers/postgres/broker.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { OpsEndpoint } from './ops-listener.js';
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { Gauge, register, type Registry } from 'prom-client';
-import { Broker } from '../broker/broker.js';
+import { Broker } from '../drivers/postgres/broker.js';
 import { OpsEndpoint } from './ops-listener.js';
 import { registerProcessMetrics } from './process-metrics.js';
 

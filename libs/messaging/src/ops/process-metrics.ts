@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
-import type { Broker } from '../broker/broker.js';
+import type { Broker } from '../drivers/postgres/broker.js';
 
 const withDefaults = new WeakSet<Registry>();
 const consumerMetrics = new WeakMap<Registry, { handled: Counter<'queue' | 'outcome'>; duration: Histogram<'queue'> }>();

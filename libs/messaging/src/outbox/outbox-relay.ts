@@ -1,12 +1,12 @@
 import pg from 'pg';
-import { BackgroundLoop } from '../broker/background-loop.js';
-import type { Broker } from '../broker/broker.js';
-import { consoleLogger, type BrokerLogger } from '../broker/logger.js';
-import { ERROR_LISTENING_POOL, inTransaction, type SqlExecutor } from '../broker/sql-executor.js';
-import { WakeUpListener } from '../broker/wake-up-listener.js';
+import { BackgroundLoop } from '../core/background-loop.js';
+import type { Broker } from '../drivers/postgres/broker.js';
+import { consoleLogger, type BrokerLogger } from '../core/logger.js';
+import { ERROR_LISTENING_POOL, inTransaction, type SqlExecutor } from '../postgres/sql-executor.js';
+import { WakeUpListener } from '../drivers/postgres/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
-import { errorText } from '../broker/settler.js';
-import { ServiceStatements, type OutboxRow } from '../sql/service-statements.js';
+import { errorText } from '../drivers/postgres/settler.js';
+import { ServiceStatements, type OutboxRow } from '../postgres/service-statements.js';
 import { startRelaySpan, untraced } from '../telemetry/messaging-spans.js';
 
 export interface OutboxRelayOptions {

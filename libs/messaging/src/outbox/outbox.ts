@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../errors.js';
-import type { OutgoingMessage } from '../broker/message.js';
-import { chunkColumns, MESSAGE_FIELDS, messageColumns } from '../broker/message-columns.js';
-import { MAX_PUBLISH_BATCH } from '../broker/publisher.js';
-import { toExecutor, withSavepoint, type Transaction } from '../broker/sql-executor.js';
-import { ServiceStatements, type OutboxColumns } from '../sql/service-statements.js';
+import type { OutgoingMessage } from '../message.js';
+import { chunkColumns, MESSAGE_FIELDS, messageColumns } from '../drivers/postgres/message-columns.js';
+import { MAX_PUBLISH_BATCH } from '../drivers/postgres/publisher.js';
+import { toExecutor, withSavepoint, type Transaction } from '../postgres/sql-executor.js';
+import { ServiceStatements, type OutboxColumns } from '../postgres/service-statements.js';
 import { withSendSpan } from '../telemetry/messaging-spans.js';
 import { assertKnownFields } from '../validation/fields.js';
 import { assertRoutingKey } from '../validation/names.js';

@@ -1,8 +1,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { errorText, isError } from '../broker/error-text.js';
+import { errorText, isError } from '../core/error-text.js';
 import { redactPii } from '../privacy/pii-redaction.js';
-import type { Delivery, OutgoingMessage } from '../broker/message.js';
+import type { Delivery, OutgoingMessage } from '../message.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_BATCH_MESSAGE_COUNT,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import type { QueueRowInput } from '../sql/broker-statements.js';
+import type { QueueRowInput } from '../drivers/postgres/statements/broker-statements.js';
 import { assertQueueName } from '../validation/names.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 

@@ -1,5 +1,5 @@
 import { EventPattern } from '@nestjs/microservices';
-import type { ConsumerOptions } from '../broker/consumer.js';
+import type { ConsumerOptions } from '../drivers/postgres/consumer.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertQueueName } from '../validation/names.js';

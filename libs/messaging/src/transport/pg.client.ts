@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, RpcException, type Deserializer, type MsPattern, type ReadPacket, type Serializer, type WritePacket } from '@nestjs/microservices';
-import { Broker } from '../broker/broker.js';
-import type { BrokerOptions } from '../broker/broker-options.js';
-import type { Consumer } from '../broker/consumer.js';
-import type { PublishOptions } from '../broker/publisher.js';
+import { Broker } from '../drivers/postgres/broker.js';
+import type { BrokerOptions } from '../drivers/postgres/broker-options.js';
+import type { Consumer } from '../drivers/postgres/consumer.js';
+import type { PublishOptions } from '../drivers/postgres/publisher.js';
 import { InvalidArgumentError, MessagingError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { patternRoute } from './pattern-route.js';

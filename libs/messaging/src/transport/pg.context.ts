@@ -1,7 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { DeliveryControl } from '../broker/consumer.js';
-import type { Delivery } from '../broker/message.js';
-import type { NackOutcome } from '../broker/settler.js';
+import type { DeliveryControl } from '../drivers/postgres/consumer.js';
+import type { Delivery } from '../message.js';
+import type { NackOutcome } from '../drivers/postgres/settler.js';
 import { RejectMessageError, RetryMessageError, type RetryAfter } from '../errors.js';
 
 type PgContextArgs = [delivery: Delivery, control: DeliveryControl, queue: string, pattern: string];

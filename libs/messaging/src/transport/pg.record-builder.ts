@@ -1,4 +1,4 @@
-import { deliveryTime } from '../broker/delivery-time.js';
+import { deliveryTime } from '../core/delivery-time.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertHeaders } from '../validation/names.js';
 

@@ -1,11 +1,11 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
 import { RpcException, Server, type CustomTransportStrategy, type MessageHandler as NestHandler, type MsPattern, type WritePacket } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { Broker } from '../broker/broker.js';
-import type { BrokerOptions } from '../broker/broker-options.js';
-import type { Consumer, ConsumerOptions, DeliveryControl } from '../broker/consumer.js';
-import { errorLine, nackOptionsFor } from '../broker/failure.js';
-import type { Delivery } from '../broker/message.js';
+import { Broker } from '../drivers/postgres/broker.js';
+import type { BrokerOptions } from '../drivers/postgres/broker-options.js';
+import type { Consumer, ConsumerOptions, DeliveryControl } from '../drivers/postgres/consumer.js';
+import { errorLine, nackOptionsFor } from '../core/failure.js';
+import type { Delivery } from '../message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
 import { nestBrokerLogger } from '../nest/nest-logger.js';
 import { Housekeeping } from '../housekeeping/housekeeping.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import type { Delivery } from '../broker/message.js';
+import type { Delivery } from '../message.js';
 
 /** A message row id: a positive bigint, as text. */
 const ROW_ID = /^[1-9]\d{0,18}$/;

@@ -1,5 +1,5 @@
-import type { Delivery } from './message.js';
-import type { NackOptions, NackOutcome } from './settler.js';
+import type { Delivery } from '../message.js';
+import type { NackOptions, NackOutcome } from '../drivers/postgres/settler.js';
 
 /**
  * What a handler can do besides returning (ack) or throwing: an error retries with the queue's backoff, then

@@ -1,10 +1,10 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { InvalidArgumentError } from '../errors.js';
-import { brokerGrantStatements, databaseAccessStatements, roleStatements, serviceGrantStatements, type BrokerRoleNames } from '../sql/role-statements.js';
-import { assertSchemaName } from '../validation/names.js';
+import { InvalidArgumentError } from '../../../errors.js';
+import { brokerGrantStatements, databaseAccessStatements, roleStatements, serviceGrantStatements, type BrokerRoleNames } from './role-statements.js';
+import { assertSchemaName } from '../../../validation/names.js';
 
-export type { BrokerRoleNames } from '../sql/role-statements.js';
+export type { BrokerRoleNames } from './role-statements.js';
 
 /** A client that can quote a literal (a `pg.Client` or a pooled client). */
 export type RoleClient = Pick<pg.ClientBase, 'query' | 'escapeLiteral'>;

@@ -1,40 +1,13 @@
-import { QueueNotFoundError } from '../errors.js';
-import { assertKnownFields } from '../validation/fields.js';
-import type { BrokerStatements } from '../sql/broker-statements.js';
-import { untraced } from '../telemetry/messaging-spans.js';
-import { assertQueueName } from '../validation/names.js';
-import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
-import { toDelivery, type Delivery, type DeliveryRow } from './message.js';
-import type { SqlExecutor } from './sql-executor.js';
-
-export interface QueueStats {
-  /** Visible now and not leased. */
-  ready: number;
-  /** Waiting for their delay or retry backoff. */
-  delayed: number;
-  /** Held by a consumer under a live lease. */
-  leased: number;
-  /** Lease ran out; claimable again. */
-  leaseExpired: number;
-}
-
-export interface QueueDepth {
-  queue: string;
-  ready: number;
-  delayed: number;
-  leased: number;
-  /** Age of the oldest waiting message, in seconds. */
-  oldestAgeSeconds: number;
-}
-
-export interface RedriveOptions {
-  /** Send every dead letter here instead of back to the queue it died in. */
-  to?: string;
-  /** Most dead letters to move. Default all. */
-  limit?: number;
-  /** Pace the moves (in batches of up to 100). Default as fast as the database goes. */
-  ratePerSecond?: number;
-}
+import type { QueueStats, QueueDepth, RedriveOptions } from '../../driver/broker-types.js';
+export type { QueueStats, QueueDepth, RedriveOptions } from '../../driver/broker-types.js';
+import { QueueNotFoundError } from '../../errors.js';
+import { assertKnownFields } from '../../validation/fields.js';
+import type { BrokerStatements } from './statements/broker-statements.js';
+import { untraced } from '../../telemetry/messaging-spans.js';
+import { assertQueueName } from '../../validation/names.js';
+import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js';
+import { toDelivery, type Delivery, type DeliveryRow } from '../../message.js';
+import type { SqlExecutor } from '../../postgres/sql-executor.js';
 
 const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
 

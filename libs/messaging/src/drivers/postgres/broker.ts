@@ -1,30 +1,25 @@
+import type { ClaimOptions } from '../../driver/broker-types.js';
+export type { ClaimOptions } from '../../driver/broker-types.js';
 import pg from 'pg';
-import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { assertKnownFields } from '../validation/fields.js';
-import { BrokerStatements } from '../sql/broker-statements.js';
-import { migrate } from '../sql/migrator.js';
-import type { QueueOptions } from '../topology/queue-options.js';
-import { Topology, type QueueInfo } from '../topology/topology.js';
-import { assertHeldDeliveries } from '../validation/delivery.js';
-import { assertQueueName } from '../validation/names.js';
-import { assertIntegerInRange as assertLimit } from '../validation/numbers.js';
+import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../../errors.js';
+import { assertKnownFields } from '../../validation/fields.js';
+import { BrokerStatements } from './statements/broker-statements.js';
+import { migrate } from '../../postgres/migrator.js';
+import type { QueueOptions } from '../../topology/queue-options.js';
+import { Topology, type QueueInfo } from './topology.js';
+import { assertHeldDeliveries } from '../../validation/delivery.js';
+import { assertQueueName } from '../../validation/names.js';
+import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js';
 import { BROKER_DEFAULTS, brokerPoolConfig, usesPreparedStatements, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
 import { Consumer, type ClaimedBatch, type ConsumerOptions, type HandledMessage, type MessageHandler } from './consumer.js';
-import { consoleLogger, type BrokerLogger } from './logger.js';
-import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from './message.js';
+import { consoleLogger, type BrokerLogger } from '../../core/logger.js';
+import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from '../../message.js';
 import { QueueAdmin, type QueueDepth, type QueueStats, type RedriveOptions } from './queue-admin.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
-import { inTransaction, pgExecutor, withClient, type SqlExecutor } from './sql-executor.js';
+import { inTransaction, pgExecutor, withClient, type SqlExecutor } from '../../postgres/sql-executor.js';
 import { WakeUpListener } from './wake-up-listener.js';
-import { untraced, withSendSpan } from '../telemetry/messaging-spans.js';
-
-export interface ClaimOptions {
-  /** Most messages to claim. Default 1, max 5,000. */
-  limit?: number;
-  /** Lease in ms instead of the queue's leaseMs. */
-  leaseMs?: number;
-}
+import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
 
 const CLAIM_OPTIONS: ReadonlySet<string> = new Set(['limit', 'leaseMs']);
 

@@ -1,48 +1,18 @@
-import { InvalidArgumentError } from '../errors.js';
-import { assertIntegerInRange } from '../validation/numbers.js';
-import { untraced, withProcessSpan } from '../telemetry/messaging-spans.js';
-import type { DeliveryControl, MessageHandler } from './delivery-control.js';
-import { logFailure, nackOptionsFor } from './failure.js';
-import type { BrokerLogger } from './logger.js';
-import type { Delivery } from './message.js';
+import type { ConsumerOptions, HandledMessage } from '../../driver/broker-types.js';
+export type { ConsumerOptions, HandledMessage } from '../../driver/broker-types.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { assertIntegerInRange } from '../../validation/numbers.js';
+import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
+import type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
+import { logFailure, nackOptionsFor } from '../../core/failure.js';
+import type { BrokerLogger } from '../../core/logger.js';
+import type { Delivery } from '../../message.js';
 import type { Settler } from './settler.js';
-import { claimSize } from '../sql/broker-statements.js';
-import { QUEUE_DEFAULTS } from '../topology/queue-options.js';
-import { WakeSignal } from './wake-signal.js';
+import { claimSize } from './statements/broker-statements.js';
+import { QUEUE_DEFAULTS } from '../../topology/queue-options.js';
+import { WakeSignal } from '../../core/wake-signal.js';
 
-export type { DeliveryControl, MessageHandler } from './delivery-control.js';
-
-/** Options of one consumer (one process's share of a queue). */
-export interface ConsumerOptions {
-  /** Handlers running at once. Default 10. */
-  concurrency?: number;
-  /**
-   * Messages claimed ahead of a free handler slot (their lease is already running; one that has less than a second
-   * of lease left when a slot frees is given back). Default: 4 × concurrency. Raise it for fast handlers (the
-   * benchmark uses 500), lower it for slow ones.
-   */
-  prefetch?: number;
-  /** Most messages one claim asks for. Default 500. */
-  maxClaimBatch?: number;
-  /** Poll this often while idle, in ms, as a backstop to LISTEN/NOTIFY (or alone in poll-only mode). Default 1,000. */
-  pollIntervalMs?: number;
-  /** Wake up on LISTEN/NOTIFY. `false` is poll-only mode. Default true (false on a broker with `pgbouncer: true`). */
-  listen?: boolean;
-  /** On stop, how long running handlers may take to finish before their messages are released, in ms. Default 10,000. */
-  shutdownGraceMs?: number;
-  /** Lease per claim in ms, instead of the queue's leaseMs. */
-  leaseMs?: number;
-  /** `messaging.consumer.group.name` on this consumer's spans. Default: the queue name. */
-  consumerGroup?: string;
-}
-
-/** What became of one handled message: acked, failed (nacked: retried or dead-lettered), or released on stop. */
-export interface HandledMessage {
-  queue: string;
-  outcome: 'acked' | 'failed' | 'released';
-  /** How long the handler ran, in ms. */
-  durationMs: number;
-}
+export type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
 
 export interface ClaimedBatch {
   deliveries: Delivery[];

@@ -1,8 +1,10 @@
+import type { QueueInfo } from '../../driver/broker-types.js';
+export type { QueueInfo } from '../../driver/broker-types.js';
 import type pg from 'pg';
-import { QueueInUseError, QueueNotFoundError, QueueOptionsConflictError } from '../errors.js';
-import { inTransaction, pgExecutor, type SqlExecutor } from '../broker/sql-executor.js';
-import type { BrokerStatements } from '../sql/broker-statements.js';
-import { assertPattern, assertQueueName } from '../validation/names.js';
+import { QueueInUseError, QueueNotFoundError, QueueOptionsConflictError } from '../../errors.js';
+import { inTransaction, pgExecutor, type SqlExecutor } from '../../postgres/sql-executor.js';
+import type { BrokerStatements } from './statements/broker-statements.js';
+import { assertPattern, assertQueueName } from '../../validation/names.js';
 import {
   fromQueueRow,
   resolveQueueOptions,
@@ -10,15 +12,8 @@ import {
   type QueueOptions,
   type QueueRow,
   type ResolvedQueueOptions,
-} from './queue-options.js';
-import { compilePattern } from './topic-matcher.js';
-
-export interface QueueInfo {
-  name: string;
-  options: ResolvedQueueOptions;
-  bindings: string[];
-  createdAt: Date;
-}
+} from '../../topology/queue-options.js';
+import { compilePattern } from '../../topology/topic-matcher.js';
 
 /** Declares, binds, unbinds and deletes queues. Each operation is one transaction. */
 export class Topology {

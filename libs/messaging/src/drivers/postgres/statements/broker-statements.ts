@@ -1,5 +1,5 @@
-import type { SqlStatement } from '../broker/sql-executor.js';
-import { schemaIdent, channelName } from './identifiers.js';
+import type { SqlStatement } from '../../../postgres/sql-executor.js';
+import { schemaIdent, channelName } from '../../../postgres/identifiers.js';
 
 /** The columns a consumer receives for a claimed message. */
 const DELIVERY_COLUMNS = `m.id, m.queue, m.message_id, m.routing_key, m.payload, m.headers, m.published_at, m.attempts,

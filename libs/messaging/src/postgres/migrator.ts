@@ -1,12 +1,12 @@
 import pg from 'pg';
-import { survivingConnectionErrors, type SqlClient } from '../broker/sql-executor.js';
+import { survivingConnectionErrors, type SqlClient } from './sql-executor.js';
 import { quoteIdent, schemaIdent } from './identifiers.js';
-import * as broker0001 from './migrations/0001_broker_schema.js';
-import * as broker0002 from './migrations/0002_deduplication.js';
-import * as broker0003 from './migrations/0003_dead_letter_events.js';
-import * as broker0004 from './migrations/0004_queue_expiry.js';
-import * as service0001 from './migrations/service/0001_outbox_inbox.js';
-import * as service0002 from './migrations/service/0002_outbox_deliver_at.js';
+import * as broker0001 from '../drivers/postgres/migrations/0001_broker_schema.js';
+import * as broker0002 from '../drivers/postgres/migrations/0002_deduplication.js';
+import * as broker0003 from '../drivers/postgres/migrations/0003_dead_letter_events.js';
+import * as broker0004 from '../drivers/postgres/migrations/0004_queue_expiry.js';
+import * as service0001 from './service-migrations/0001_outbox_inbox.js';
+import * as service0002 from './service-migrations/0002_outbox_deliver_at.js';
 
 interface Migration {
   version: number;

@@ -1,31 +1,13 @@
-import { InvalidArgumentError, LeaseLostError } from '../errors.js';
-import { assertKnownFields } from '../validation/fields.js';
-import type { BrokerStatements } from '../sql/broker-statements.js';
-import { Batcher } from './batcher.js';
-import { deliveryTime } from './delivery-time.js';
-import { errorText } from './error-text.js';
-import type { Delivery } from './message.js';
-import type { SqlExecutor } from './sql-executor.js';
-
-export interface NackOptions {
-  /** Retry after this many ms instead of the queue's backoff; 0 retries now. At most 12 hours. */
-  delayMs?: number;
-  /** Or retry at this time (at most 12 hours ahead; a past time retries now). Not together with delayMs. */
-  deliverAt?: Date;
-  /** Dead-letter now (reason 'rejected'), whatever attempts are left. */
-  reject?: boolean;
-  /** The error to record with the message (its text is kept, truncated to 4,096 characters). */
-  error?: unknown;
-}
-
-export type NackOutcome = 'retried' | 'dead_lettered' | 'dropped';
-
-export interface SettleResult {
-  /** Ids of the deliveries settled. */
-  settled: string[];
-  /** Ids of the deliveries whose lease was lost: nothing was done to them. */
-  lost: string[];
-}
+import type { NackOptions, NackOutcome, SettleResult } from '../../driver/broker-types.js';
+export type { NackOptions, NackOutcome, SettleResult } from '../../driver/broker-types.js';
+import { InvalidArgumentError, LeaseLostError } from '../../errors.js';
+import { assertKnownFields } from '../../validation/fields.js';
+import type { BrokerStatements } from './statements/broker-statements.js';
+import { Batcher } from '../../core/batcher.js';
+import { deliveryTime } from '../../core/delivery-time.js';
+import { errorText } from '../../core/error-text.js';
+import type { Delivery } from '../../message.js';
+import type { SqlExecutor } from '../../postgres/sql-executor.js';
 
 type Held = Pick<Delivery, 'id' | 'leaseToken' | 'messageId'>;
 
@@ -33,7 +15,7 @@ type Held = Pick<Delivery, 'id' | 'leaseToken' | 'messageId'>;
 const MAX_SETTLE_BATCH = 1000;
 
 // The alerter and the relay import it from here.
-export { errorText } from './error-text.js';
+export { errorText } from '../../core/error-text.js';
 
 /** The longest retry delay a nack may ask for: SQS's 12-hour visibility limit. */
 export const MAX_NACK_DELAY_MS = 12 * 60 * 60 * 1000;

@@ -1,9 +1,9 @@
 import { RejectMessageError, RetryMessageError } from '../errors.js';
 import { deliveryTime } from './delivery-time.js';
 import type { BrokerLogger } from './logger.js';
-import type { Delivery } from './message.js';
+import type { Delivery } from '../message.js';
 import { isError } from './error-text.js';
-import { MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome } from './settler.js';
+import { MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome } from '../drivers/postgres/settler.js';
 import { redactPii } from '../privacy/pii-redaction.js';
 
 /** Longest error text in a failure's log line; the whole error goes to the debug level and the death history. */

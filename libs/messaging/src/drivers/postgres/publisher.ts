@@ -1,36 +1,12 @@
-import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
-import type { BrokerStatements, PublishColumns } from '../sql/broker-statements.js';
-import { assertKnownFields } from '../validation/fields.js';
-import { assertQueueName } from '../validation/names.js';
-import type { OutgoingMessage } from './message.js';
+import type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
+export type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
+import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../../errors.js';
+import type { BrokerStatements, PublishColumns } from './statements/broker-statements.js';
+import { assertKnownFields } from '../../validation/fields.js';
+import { assertQueueName } from '../../validation/names.js';
+import type { OutgoingMessage } from '../../message.js';
 import { chunkColumns, messageColumns } from './message-columns.js';
-import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from './sql-executor.js';
-
-export interface PublishOptions {
-  /** Publish inside this transaction (a `pg` client after BEGIN, a TypeORM EntityManager or QueryRunner). */
-  transaction?: Transaction;
-  /**
-   * What an unroutable message (no binding matches) does. 'error' (default): throw UnroutableMessageError and store
-   * nothing of this call. 'report': store the routable messages and list the others in the result.
-   */
-  mandatory?: 'error' | 'report';
-  /**
-   * Drop a message whose id was already accepted within this many ms (SQS's deduplication id): it is reported in
-   * `duplicates`, not stored again. The outbox relay uses it so a resend after a crash is delivered once.
-   */
-  deduplicationWindowMs?: number;
-}
-
-export interface PublishResult {
-  /** The ids of the messages, in the order given. */
-  messageIds: string[];
-  /** Copies stored, over all queues. */
-  copies: number;
-  /** Ids of the messages no binding matched (only with mandatory: 'report'). */
-  unroutable: string[];
-  /** Ids of the messages dropped as duplicates (only with deduplicationWindowMs). */
-  duplicates: string[];
-}
+import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '../../postgres/sql-executor.js';
 
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
 const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);

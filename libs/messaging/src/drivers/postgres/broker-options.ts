@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import { InvalidArgumentError } from '../errors.js';
-import { assertSchemaName } from '../validation/names.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_LIMIT } from '../validation/payload.js';
-import type { BrokerLogger } from './logger.js';
-import { ERROR_LISTENING_POOL } from './sql-executor.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { assertSchemaName } from '../../validation/names.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_LIMIT } from '../../validation/payload.js';
+import type { BrokerLogger } from '../../core/logger.js';
+import { ERROR_LISTENING_POOL } from '../../postgres/sql-executor.js';
 
 /** Options of a Broker: where the database is and the limits it enforces. */
 export interface BrokerOptions {

@@ -1,6 +1,6 @@
-import type { SqlStatement } from '../broker/sql-executor.js';
+import type { SqlStatement } from './sql-executor.js';
 import { schemaIdent, channelName } from './identifiers.js';
-import type { PublishColumns } from './broker-statements.js';
+import type { PublishColumns } from '../drivers/postgres/statements/broker-statements.js';
 
 export interface OutboxColumns extends PublishColumns {
   orderingKeys: (string | null)[];

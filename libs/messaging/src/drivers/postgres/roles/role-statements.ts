@@ -1,4 +1,4 @@
-import { quoteIdent, schemaIdent } from './identifiers.js';
+import { quoteIdent, schemaIdent } from '../../../postgres/identifiers.js';
 
 /**
  * The group roles of one broker schema. Each is NOLOGIN; login roles are made members of what they need.
