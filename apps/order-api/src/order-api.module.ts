@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { Broker, DeadLetterAlerter, HealthController, MessagingModule, messagingConnection, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
@@ -24,7 +24,7 @@ export class OrderApiModule {
           secret: config.auth.secret,
           verifyOptions: { algorithms: ['HS256'], audience: config.auth.audience, issuer: config.auth.issuer },
         }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api', migrate: config.migrateOnStart }),
+        MessagingModule.forRoot({ ...messagingConnection(config), applicationName: 'order-api', migrate: config.migrateOnStart }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS, migrate: config.migrateOnStart }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],

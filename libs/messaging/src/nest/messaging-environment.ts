@@ -1,0 +1,95 @@
+import { InvalidArgumentError } from '../errors.js';
+import { readEnvironment, requireDatabaseUrl } from './environment.js';
+
+/** The brokers an app can run on; its own database (outbox, inbox, its data) is PostgreSQL on either. */
+export const MESSAGING_DRIVERS = ['postgres', 'rabbitmq'] as const;
+export type MessagingDriver = (typeof MESSAGING_DRIVERS)[number];
+
+export const MESSAGING_ENVIRONMENT_DEFAULTS = {
+  /** MESSAGING_DRIVER unset: the PostgreSQL broker, as before drivers existed. */
+  driver: 'postgres',
+  /** RABBITMQ_EXCHANGE unset: the topic exchange every app of a system publishes to and binds on. */
+  exchange: 'messaging',
+} as const satisfies { driver: MessagingDriver; exchange: string };
+
+/** The variables readMessagingEnvironment reads (RABBITMQ_URL may come from RABBITMQ_URL_FILE, a secret file). */
+export const MESSAGING_ENVIRONMENT = ['MESSAGING_DRIVER', 'RABBITMQ_URL', 'RABBITMQ_EXCHANGE'] as const;
+
+/** Which broker an app connects to, as its environment says. */
+export interface MessagingEnvironment {
+  /** MESSAGING_DRIVER: postgres (default) or rabbitmq. */
+  driver: MessagingDriver;
+  /** RABBITMQ_URL (or the content of RABBITMQ_URL_FILE), amqp:// or amqps://; set exactly when the driver is rabbitmq. */
+  rabbitmqUrl?: string;
+  /** RABBITMQ_EXCHANGE, default 'messaging'; set exactly when the driver is rabbitmq. */
+  exchange?: string;
+}
+
+// RabbitMQ's own rule for exchange names (at most 255 bytes of these characters); `amq.` is reserved by the server.
+const EXCHANGE_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
+
+/** The URL with its password hidden, for messages. */
+function redacted(url: URL): string {
+  const copy = new URL(url);
+  if (copy.password) copy.password = '***';
+  return copy.toString();
+}
+
+function rabbitmqUrl(env: NodeJS.ProcessEnv): string {
+  const variable = env.RABBITMQ_URL ? 'RABBITMQ_URL' : env.RABBITMQ_URL_FILE ? 'RABBITMQ_URL_FILE' : 'RABBITMQ_URL';
+  const value = readEnvironment('RABBITMQ_URL', env);
+  if (!value) throw new InvalidArgumentError('MESSAGING_DRIVER=rabbitmq needs RABBITMQ_URL (or RABBITMQ_URL_FILE), e.g. amqp://user:password@host:5672', { variable });
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`${variable} is not a URL (amqp://user:password@host:5672/vhost)`, { variable });
+  }
+  if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
+    throw new InvalidArgumentError(`${variable} must be an amqp:// or amqps:// URL (got ${redacted(url)})`, { variable });
+  }
+  return value;
+}
+
+function exchangeName(env: NodeJS.ProcessEnv): string {
+  const name = readEnvironment('RABBITMQ_EXCHANGE', env) ?? MESSAGING_ENVIRONMENT_DEFAULTS.exchange;
+  if (!EXCHANGE_NAME.test(name) || name.startsWith('amq.')) {
+    throw new InvalidArgumentError(`RABBITMQ_EXCHANGE must be 1-255 letters, digits, '-', '_', '.' or ':' and not start with amq. (got ${JSON.stringify(name)})`, {
+      variable: 'RABBITMQ_EXCHANGE',
+    });
+  }
+  return name;
+}
+
+/**
+ * Which broker the environment names: MESSAGING_DRIVER (postgres, the default, or rabbitmq) and, for rabbitmq,
+ * RABBITMQ_URL (or RABBITMQ_URL_FILE) and RABBITMQ_EXCHANGE. A bad value is an InvalidArgumentError naming the
+ * variable; the RabbitMQ settings are not read on the postgres driver.
+ */
+export function readMessagingEnvironment(env: NodeJS.ProcessEnv = process.env): MessagingEnvironment {
+  const driver = (readEnvironment('MESSAGING_DRIVER', env) ?? MESSAGING_ENVIRONMENT_DEFAULTS.driver).trim().toLowerCase();
+  if (!(MESSAGING_DRIVERS as readonly string[]).includes(driver)) {
+    throw new InvalidArgumentError(`MESSAGING_DRIVER must be one of ${MESSAGING_DRIVERS.join(', ')} (got ${JSON.stringify(driver)})`, { variable: 'MESSAGING_DRIVER' });
+  }
+  if (driver === 'postgres') return { driver };
+  return { driver: 'rabbitmq', rabbitmqUrl: rabbitmqUrl(env), exchange: exchangeName(env) };
+}
+
+/** The broker database's URL from `variable` (see requireDatabaseUrl) on the postgres driver; on rabbitmq, none is needed. */
+export function readBrokerDatabaseUrl(messaging: MessagingEnvironment, variable = 'BROKER_DATABASE_URL', env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return messaging.driver === 'postgres' ? requireDatabaseUrl(variable, env) : undefined;
+}
+
+/**
+ * The broker MessagingModule.forRoot connects an app to, from its config (`messaging` unset: postgres): spread into
+ * the module's options. The one place the apps' driver choice meets the library's broker options.
+ */
+export function messagingConnection(config: { messaging?: MessagingEnvironment; brokerDatabaseUrl?: string }): { connectionString: string } {
+  const messaging = config.messaging ?? { driver: MESSAGING_ENVIRONMENT_DEFAULTS.driver };
+  if (messaging.driver === 'rabbitmq') {
+    // Until connectBroker and the RabbitMQ driver are merged, MessagingModule connects the PostgreSQL broker only.
+    throw new InvalidArgumentError('MESSAGING_DRIVER=rabbitmq: this build of the messaging library has no RabbitMQ driver yet', { variable: 'MESSAGING_DRIVER' });
+  }
+  if (!config.brokerDatabaseUrl) throw new InvalidArgumentError('BROKER_DATABASE_URL (or BROKER_DATABASE_URL_FILE) is not set', { variable: 'BROKER_DATABASE_URL' });
+  return { connectionString: config.brokerDatabaseUrl };
+}
