@@ -1,7 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-
-/** Longest delay a message or a retry can be given: 7 days (from now, for `deliverAt`). */
-export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+import { MAX_DELAY_MS } from '../limits.js';
 
 /** A delay as the statements take it: at most one of the two is set. */
 export interface DeliveryTime {

@@ -8,6 +8,7 @@ import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js';
 import { toDelivery, type Delivery, type DeliveryRow } from '../../message.js';
 import type { SqlExecutor } from '../../postgres/sql-executor.js';
+import { MAX_QUEUE_TTL_MS } from '../../limits.js';
 
 const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
 
@@ -48,7 +49,7 @@ export class QueueAdmin {
 
   async renewQueue(name: string, ttlMs: number): Promise<void> {
     assertQueueName(name);
-    assertLimit('ttlMs', ttlMs, 1_000, 7 * 24 * 60 * 60 * 1000);
+    assertLimit('ttlMs', ttlMs, 1_000, MAX_QUEUE_TTL_MS);
     const rows = await this.db.run(this.sql.renewQueue(name, ttlMs));
     if (rows.length === 0) throw new QueueNotFoundError(name);
   }
