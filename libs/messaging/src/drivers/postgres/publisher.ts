@@ -1,7 +1,8 @@
 import type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
 export type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
 import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../../errors.js';
-import type { BrokerStatements, PublishColumns } from './statements/broker-statements.js';
+import type { BrokerStatements } from './statements/broker-statements.js';
+import type { PublishColumns } from '../../postgres/publish-columns.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
