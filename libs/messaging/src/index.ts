@@ -3,6 +3,7 @@ export { Broker, type ClaimOptions } from './drivers/postgres/broker.js';
 export type { QueueDepth, QueueStats, RedriveOptions } from './drivers/postgres/queue-admin.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './drivers/postgres/broker-options.js';
 export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './drivers/postgres/consumer.js';
+export { CONSUMER_DEFAULTS } from './drivers/postgres/consumer-options.js';
 export { consoleLogger, type BrokerLogger } from './core/logger.js';
 export { nestBrokerLogger } from './nest/nest-logger.js';
 export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';

@@ -14,6 +14,9 @@ import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '.
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
 const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 
+/** What a publish does by default: an unroutable message throws UnroutableMessageError; no deduplication. */
+export const PUBLISH_DEFAULTS = { mandatory: 'error' } as const;
+
 /** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
 export const MAX_PUBLISH_BATCH = 5000;
 
@@ -28,7 +31,7 @@ export class Publisher {
 
   async publish(messages: readonly OutgoingMessage[], options: PublishOptions = {}): Promise<PublishResult> {
     assertKnownFields(options, PUBLISH_OPTIONS, 'the publish options');
-    const mandatory = options.mandatory ?? 'error';
+    const mandatory = options.mandatory ?? PUBLISH_DEFAULTS.mandatory;
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
     }
