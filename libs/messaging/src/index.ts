@@ -3,14 +3,16 @@ export { Broker, type ClaimOptions } from './drivers/postgres/broker.js';
 export type { QueueDepth, QueueStats, RedriveOptions } from './drivers/postgres/queue-admin.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './drivers/postgres/broker-options.js';
 export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './drivers/postgres/consumer.js';
+export { CONSUMER_DEFAULTS } from './drivers/postgres/consumer-options.js';
 export { consoleLogger, type BrokerLogger } from './core/logger.js';
 export { nestBrokerLogger } from './nest/nest-logger.js';
 export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './drivers/postgres/publisher.js';
 export { redactPii, redactPiiIn, REDACTED_EMAIL, REDACTED_PHONE } from './privacy/pii-redaction.js';
-export { errorText, MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome, type SettleResult } from './drivers/postgres/settler.js';
-export { MAX_DELAY_MS } from './core/delivery-time.js';
+export type { NackOptions, NackOutcome, SettleResult } from './drivers/postgres/settler.js';
+export { errorText } from './core/error-text.js';
+export { MAX_DELAY_MS, MAX_NACK_DELAY_MS } from './limits.js';
 export { ERROR_LISTENING_POOL, ErrorListeningClient, pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './postgres/sql-executor.js';
 export * from './errors.js';
 export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
@@ -22,7 +24,7 @@ export {
   type HousekeepingOptions,
   type InboxHousekeepingOptions,
 } from './housekeeping/housekeeping.js';
-export { LATEST_SCHEMA_VERSION, migrate } from './postgres/migrator.js';
+export { LATEST_SCHEMA_VERSION, migrate } from './drivers/postgres/migrations/index.js';
 export { DEAD_LETTER_SUFFIX, QUEUE_DEFAULTS, type QueueOptions, type ResolvedQueueOptions } from './topology/queue-options.js';
 export type { QueueInfo } from './drivers/postgres/topology.js';
 export { compilePattern, topicMatches } from './topology/topic-matcher.js';
@@ -44,7 +46,9 @@ export {
 export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type TransactionRunner } from './inbox/inbox.js';
 export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
-export { BROKER_MIGRATIONS, migrateDatabase, SERVICE_MIGRATIONS, type MigrationSet } from './postgres/migrator.js';
+export { BROKER_MIGRATIONS, migrateDatabase } from './drivers/postgres/migrations/index.js';
+export type { MigrationSet } from './postgres/migrator.js';
+export { SERVICE_MIGRATIONS } from './postgres/service-migrations/index.js';
 export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
 export { connectPgServer } from './nest/connect-pg-server.js';

@@ -8,7 +8,8 @@ import { Housekeeping, type InboxHousekeepingOptions } from '../housekeeping/hou
 import { Inbox, type InboxOptions } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
-import { migrateDatabase, SERVICE_MIGRATIONS } from '../postgres/migrator.js';
+import { applyMigrationsToDatabase } from '../postgres/migrator.js';
+import { SERVICE_MIGRATIONS } from '../postgres/service-migrations/index.js';
 import { SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './service-migrations.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { runWhileAppRuns } from './background-task.js';
@@ -73,7 +74,7 @@ export class ServiceDatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             const migrate = options.migrate ?? true;
-            if (migrate) await migrateDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
+            if (migrate) await applyMigrationsToDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
             return { ...dataSource(sizes.poolSize), migrations: options.migrations, migrationsTableName: SERVICE_TYPEORM_MIGRATIONS_TABLE, migrationsRun: migrate };
           },
         }),

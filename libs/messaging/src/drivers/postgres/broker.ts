@@ -4,7 +4,7 @@ import pg from 'pg';
 import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../../errors.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { BrokerStatements } from './statements/broker-statements.js';
-import { migrate } from '../../postgres/migrator.js';
+import { migrate } from './migrations/index.js';
 import type { QueueOptions } from '../../topology/queue-options.js';
 import { Topology, type QueueInfo } from './topology.js';
 import { assertHeldDeliveries } from '../../validation/delivery.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../errors.js';
-import type { PublishColumns } from './statements/broker-statements.js';
+import type { PublishColumns } from '../../postgres/publish-columns.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertHeaders, assertMessageId, assertRoutingKey } from '../../validation/names.js';
 import { serializePayload } from '../../validation/payload.js';
