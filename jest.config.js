@@ -4,6 +4,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
+    '^@app/contracts$': '<rootDir>/libs/contracts/index.ts',
     '^@app/messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^@app/messaging/testing$': '<rootDir>/libs/messaging/testing/index.ts',
     '^@app/messaging/testing/faults$': '<rootDir>/libs/messaging/testing/faults/index.ts',
