@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { testDatabaseUrl, uniqueSchemaName } from '../libs/messaging/testing/index.js';
+import { testDatabaseUrl, uniqueSchemaName } from '@app/messaging/testing';
 import { drainBacklog } from './cases/drain.js';
 import { runChild } from './child-runner.js';
 import { ratio } from './format.js';

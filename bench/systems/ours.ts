@@ -1,4 +1,4 @@
-import { Broker, type Consumer } from '../../libs/messaging/src/index.js';
+import { Broker, type Consumer } from '@app/messaging';
 import type { OrderPayload } from '../payload.js';
 import { FAN_OUT_QUEUES, WORK_QUEUE, type BenchSystem, type Handler, type RunningConsumers, type SystemConnection } from './system.js';
 

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
+import { repoDataDir } from '../../tools/embedded-postgres.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, passwordsFileFor, type SystemDatabaseAccess, type SystemDatabases } from './databases.js';
@@ -14,7 +15,7 @@ import { registeredWorkers } from './worker-registry.js';
 export { DEFAULT_PORTS, type SystemPorts } from './ports.js';
 
 const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/postgres', import.meta.url));
+export const DEFAULT_DATA_DIR = repoDataDir('postgres');
 export const DEFAULT_WORKERS_FILE = fileURLToPath(new URL('../../apps/workers.json', import.meta.url));
 
 export interface SystemOptions {
