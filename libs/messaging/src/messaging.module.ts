@@ -5,6 +5,7 @@ import { validateBrokerOptions, type BrokerOptions } from './drivers/postgres/br
 import { nestBrokerLogger } from './nest/nest-logger.js';
 import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
 import { HEALTH_OPTIONS, type HealthOptions } from './ops/health.controller.js';
+import { MESSAGE_BROKER } from './message-broker.token.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
@@ -66,8 +67,8 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [terminus],
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, healthOptionsProvider, BrokerLifecycle],
-      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, { provide: MESSAGE_BROKER, useExisting: Broker }, healthOptionsProvider, BrokerLifecycle],
+      exports: [Broker, MESSAGE_BROKER, HEALTH_OPTIONS, TerminusModule],
     };
   }
 
@@ -87,10 +88,11 @@ export class MessagingModule {
           },
         },
         brokerProvider,
+        { provide: MESSAGE_BROKER, useExisting: Broker },
         healthOptionsProvider,
         BrokerLifecycle,
       ],
-      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
+      exports: [Broker, MESSAGE_BROKER, HEALTH_OPTIONS, TerminusModule],
     };
   }
 }

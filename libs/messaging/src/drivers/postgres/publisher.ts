@@ -5,7 +5,7 @@ import type { BrokerStatements, PublishColumns } from './statements/broker-state
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
 import type { OutgoingMessage } from '../../message.js';
-import { chunkColumns, messageColumns } from './message-columns.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, messageColumns } from '../../postgres/message-columns.js';
 import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '../../postgres/sql-executor.js';
 
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
@@ -13,8 +13,7 @@ const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 
 /** Longest deduplication window: 7 days. */
 const MAX_DEDUPLICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
-/** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
-export const MAX_PUBLISH_BATCH = 5000;
+export { MAX_PUBLISH_BATCH } from '../../postgres/message-columns.js';
 
 /** Validates messages, then routes and stores them in one statement per batch. */
 export class Publisher {
