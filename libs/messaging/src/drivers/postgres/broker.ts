@@ -187,7 +187,6 @@ export class Broker implements MessageBroker {
     return this.consumers.start(queue, handler, options);
   }
 
-  /** Calls `listener` for every message this broker's consumers handle (metrics); returns its removal. */
   onMessageHandled(listener: (message: HandledMessage) => void): () => void {
     return this.consumers.onMessageHandled(listener);
   }
@@ -221,11 +220,7 @@ export class Broker implements MessageBroker {
     return this.open().admin.browse<T>(queue, options);
   }
 
-  /**
-   * Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires): a queue that stops being renewed is deleted by
-   * deleteExpiredQueues (housekeeping runs it). Reply queues of the Nest client use it, so a crashed client leaves
-   * nothing behind.
-   */
+  /** Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires); the expired-queue sweep deletes one not renewed. */
   renewQueue(name: string, ttlMs: number): Promise<void> {
     return this.open().admin.renewQueue(name, ttlMs);
   }
@@ -269,10 +264,7 @@ export class Broker implements MessageBroker {
     await untraced(() => this.open().db.run(this.sql.ping()));
   }
 
-  /**
-   * The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open (until
-   * one consumes them again): a readiness check fails on the latter.
-   */
+  /** The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open. */
   get consumerStatus(): { running: string[]; stopped: string[] } {
     return this.consumers.status;
   }
