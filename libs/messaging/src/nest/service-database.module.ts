@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
+import { MESSAGE_BROKER } from '../message-broker.token.js';
 import { ERROR_LISTENING_POOL } from '../postgres/sql-executor.js';
 import { Housekeeping, type InboxHousekeepingOptions } from '../housekeeping/housekeeping.js';
 import { Inbox, type InboxOptions } from '../inbox/inbox.js';
@@ -93,7 +94,7 @@ export class ServiceDatabaseModule {
         ...(options.relay === false
           ? []
           : [
-              runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
+              runWhileAppRuns('outbox-relay', [MESSAGE_BROKER], (broker: MessageBroker) =>
                 new OutboxRelay({ database: options.url, poolSize: sizes.relayPoolSize, schema: SERVICE_SCHEMA, broker, listen: !options.pgbouncer, logger: nestBrokerLogger() }).start(),
               ),
             ]),

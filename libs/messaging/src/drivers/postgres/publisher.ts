@@ -8,7 +8,7 @@ import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import { MAX_DEDUPLICATION_WINDOW_MS } from '../../limits.js';
 import type { OutgoingMessage } from '../../message.js';
-import { chunkColumns, messageColumns } from './message-columns.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, messageColumns } from '../../postgres/message-columns.js';
 import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '../../postgres/sql-executor.js';
 
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
@@ -17,8 +17,7 @@ const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 /** What a publish does by default: an unroutable message throws UnroutableMessageError; no deduplication. */
 export const PUBLISH_DEFAULTS = { mandatory: 'error' } as const;
 
-/** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
-export const MAX_PUBLISH_BATCH = 5000;
+export { MAX_PUBLISH_BATCH } from '../../postgres/message-columns.js';
 
 /** Validates messages, then routes and stores them in one statement per batch. */
 export class Publisher {
