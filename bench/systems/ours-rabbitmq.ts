@@ -88,8 +88,9 @@ export function rabbitMqDriver(connection: SystemConnection): OursDriver {
 }
 
 /**
- * Deletes the queues and the exchange a run left on RabbitMQ, as the PostgreSQL systems' schemas are dropped: the
- * queues through the driver, the exchange (which the driver interface does not delete) over plain AMQP.
+ * Deletes what a run left on RabbitMQ, as the PostgreSQL systems' schemas are dropped: the cases' queues through
+ * the driver; the exchanges and the dead-letter events queue the driver derives from the exchange name (its names.ts),
+ * which the driver interface does not delete, over plain AMQP.
  */
 export async function removeRabbitMqState(schema: string, queues: readonly string[]): Promise<void> {
   const connection: SystemConnection = { url: '', schema, concurrency: 1, localQueue: 1 };
@@ -102,8 +103,14 @@ export async function removeRabbitMqState(schema: string, queues: readonly strin
   }
   const amqpConnection = await amqp.connect(rabbitMqUrl()!);
   try {
-    const channel = await amqpConnection.createChannel();
-    await channel.deleteExchange(schema);
+    // A failed operation closes its channel: one channel each.
+    const run = async (operation: (channel: amqp.Channel) => Promise<unknown>) => {
+      const channel = await amqpConnection.createChannel();
+      await operation(channel);
+      await channel.close();
+    };
+    await run((channel) => channel.deleteQueue(`${schema}.dead-letter-events`));
+    for (const exchange of [schema, `${schema}.dead-letter`]) await run((channel) => channel.deleteExchange(exchange));
   } finally {
     await amqpConnection.close();
   }
