@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import amqp from 'amqplib';
 import { URL } from 'node:url';
 import pg from 'pg';
 import { testDatabaseUrl, uniqueSchemaName } from '../libs/messaging/testing/index.js';
@@ -145,6 +146,34 @@ describe(title, () => {
       await system.close();
     }
   });
+
+  if (rabbitMqReason === null) {
+    it("removes the RabbitMQ driver's queues and exchanges, as the run does at its end", async () => {
+      const namespace = uniqueSchemaName('bench_rmq_cleanup');
+      rabbitMqNamespaces.push(namespace); // removed again after all, should this test fail
+      const system = createSystem('ours-rabbitmq', { url, schema: namespace, concurrency: 1, localQueue: 1 });
+      try {
+        await system.start();
+        await system.install();
+      } finally {
+        await system.close();
+      }
+      await removeRabbitMqState(namespace, BENCH_QUEUES);
+      const connection = await amqp.connect(process.env.RABBITMQ_URL!);
+      try {
+        const left: string[] = [];
+        const names = [...BENCH_QUEUES.flatMap((queue) => [`${namespace}.${queue}`, `${namespace}.${queue}.dlq`]), `${namespace}.dead-letter-events`];
+        for (const name of names) {
+          const channel = await connection.createChannel();
+          channel.on('error', () => undefined); // a passive declare of a missing queue closes its channel
+          if (await channel.checkQueue(name).then(() => true, () => false)) left.push(name);
+        }
+        expect(left).toEqual([]);
+      } finally {
+        await connection.close();
+      }
+    });
+  }
 
   it('runs a case role in a child process and gets its result back', async () => {
     const schema = uniqueSchemaName('bench_child');

@@ -9,6 +9,7 @@ export function postgresDriver(connection: SystemConnection): OursDriver {
   return {
     system: 'ours',
     serverPid: null,
+    declaresOnStart: false,
     async connect(): Promise<BenchBroker> {
       await count.connect();
       return Broker.connect({ connectionString: connection.url, schema: connection.schema, poolSize: 10 });

@@ -62,6 +62,7 @@ export function rabbitMqDriver(connection: SystemConnection): OursDriver {
     get serverPid() {
       return serverPid;
     },
+    declaresOnStart: true,
     async connect(): Promise<BenchBroker> {
       const { RabbitMqBroker } = await loadDriver();
       const url = rabbitMqUrl()!;

@@ -16,6 +16,11 @@ export interface OursDriver {
   readonly system: 'ours' | 'ours-rabbitmq';
   /** See BenchSystem.serverPid; known once `connect` resolved. */
   readonly serverPid: number | null;
+  /**
+   * Declare the queues in every process, as an app does at startup (untimed), not only in the installing one: the
+   * RabbitMQ driver learns a queue's retry and dead-letter options from the declare, and warns without it.
+   */
+  readonly declaresOnStart: boolean;
   connect(): Promise<BenchBroker>;
   /** The engine's name for a queue of the cases. */
   queueName(queue: string): string;
@@ -54,12 +59,19 @@ export class OursSystem implements BenchSystem {
   async start(): Promise<void> {
     // On PostgreSQL, connecting migrates the schema (a no-op once installed).
     this.broker = await this.driver.connect();
+    if (this.driver.declaresOnStart) await this.declareQueues();
   }
 
   async install(): Promise<void> {
+    await this.driver.clear(
+      this.open(),
+      BENCH_QUEUES.map((queue) => this.driver.queueName(queue)),
+    );
+    await this.declareQueues();
+  }
+
+  private async declareQueues(): Promise<void> {
     const broker = this.open();
-    const queues = BENCH_QUEUES.map((queue) => this.driver.queueName(queue));
-    await this.driver.clear(broker, queues);
     await broker.declareQueue(this.driver.queueName(WORK_QUEUE), { leaseMs: 30_000, maxAttempts: 5 });
     await broker.bindQueue(this.driver.queueName(WORK_QUEUE), 'bench.#');
     for (const queue of FAN_OUT_QUEUES) {
