@@ -56,7 +56,7 @@ function configurations(plan: Plan): Record<string, string> {
   const batch = `${plan.batchSize.toLocaleString('en-US')} per call`;
   const configured: Record<SystemName, string> = {
     ours: `publish() one message, or a batch (${batch}, one statement); consume() with concurrency C, prefetch ${plan.localQueue}, maxClaimBatch 500, LISTEN/NOTIFY; pool 10`,
-    'ours-rabbitmq': `the same calls through the RabbitMQ driver: publish() with publisher confirms and mandatory, one message or a batch (${batch}); consume() with concurrency C, prefetch ${plan.localQueue} (basic.qos); quorum queues on one durable topic exchange`,
+    'ours-rabbitmq': `the same calls through the RabbitMQ driver: publish() with publisher confirms and mandatory, one message or a batch (${batch}); consume() with concurrency C, prefetch ${plan.localQueue} (basic.qos C + ${plan.localQueue}); quorum queues on one durable topic exchange`,
     'pg-boss': `send(), or insert() (${batch}); work() with localConcurrency 1 × batchSize C, burstWhenBatchFull, pollingIntervalSeconds 0.5, useListenNotify + queue notify; pool max(10, C+2)`,
     'graphile-worker': `addJob(), or addJobs() (${batch}); run() with concurrentJobs C, localQueue.size ${plan.localQueue}, completeJobBatchDelay 0, failJobBatchDelay 0; pool max(10, C+2)`,
   };
