@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import amqp from 'amqplib';
 import { fileURLToPath } from 'node:url';
+import amqp from 'amqplib';
 import { consoleLogger, type BrokerLogger } from '../../libs/messaging/src/core/logger.js';
 import { DEAD_LETTER_SUFFIX } from '../../libs/messaging/src/topology/queue-options.js';
 import { QueueNotFoundError } from '../../libs/messaging/src/errors.js';
