@@ -11,14 +11,17 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY libs/messaging/src ./libs/messaging/src
+COPY libs/contracts ./libs/contracts
 COPY apps ./apps
 RUN npm run build
-# The apps import the library as @app/messaging (a tsconfig path, which tsc does not rewrite): make the compiled
-# library that package.
+# The apps import the libraries as @app/messaging and @app/contracts (tsconfig paths, which tsc does not rewrite):
+# make the compiled libraries those packages.
 COPY docker/messaging-package.json ./dist/libs/messaging/package.json
+COPY docker/contracts-package.json ./dist/libs/contracts/package.json
 RUN npm prune --omit=dev --no-audit --no-fund \
  && mkdir -p node_modules/@app \
- && ln -s ../../dist/libs/messaging node_modules/@app/messaging
+ && ln -s ../../dist/libs/messaging node_modules/@app/messaging \
+ && ln -s ../../dist/libs/contracts node_modules/@app/contracts
 
 FROM node:24-bookworm-slim AS runtime
 ARG APP

@@ -4,6 +4,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
+    '^@app/contracts$': '<rootDir>/libs/contracts/index.ts',
     '^@app/messaging$': '<rootDir>/libs/messaging/src/index.ts',
     '^@app/messaging/testing$': '<rootDir>/libs/messaging/testing/index.ts',
     '^@app/messaging/testing/faults$': '<rootDir>/libs/messaging/testing/faults/index.ts',
@@ -11,8 +12,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{libs,apps,test,scripts,bench}/**/*.spec.ts'],
-  globalSetup: '<rootDir>/libs/messaging/testing/jest-global-setup.js',
-  globalTeardown: '<rootDir>/libs/messaging/testing/jest-global-teardown.js',
+  globalSetup: '<rootDir>/tools/jest-global-setup.js',
+  globalTeardown: '<rootDir>/tools/jest-global-teardown.js',
   testTimeout: 60_000,
   maxWorkers: 2,
 };

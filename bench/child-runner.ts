@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { TsProcess } from '../libs/messaging/testing/child-process.js';
+import { TsProcess } from '@app/messaging/testing';
+import { LOADER_NODE_ARGS } from '../tools/loader.js';
 import type { ChildJob, RoleName, RoleOutcomes } from './child-job.js';
 
 const CHILD_SCRIPT = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -11,7 +12,7 @@ export class BenchChild<R extends RoleName> {
 
   constructor(job: ChildJob<R>) {
     this.label = `${job.system} ${job.role}`;
-    this.process = new TsProcess(CHILD_SCRIPT, { BENCH_JOB: JSON.stringify(job) });
+    this.process = new TsProcess(CHILD_SCRIPT, { BENCH_JOB: JSON.stringify(job) }, { nodeArgs: LOADER_NODE_ARGS });
   }
 
   /** Resolves when the child says it is ready (roles that wait for a peer say so). */

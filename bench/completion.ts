@@ -1,5 +1,3 @@
-import type pg from 'pg';
-
 /**
  * Resolves `done` when `tick()` has been called `target` times. Rejects when the count stops moving for `stallMs`:
  * a consumer that stopped delivering fails the run with a clear message instead of hanging it.
@@ -41,14 +39,14 @@ export class Countdown {
 
 /**
  * Polls the count of unsettled messages every 20 ms until it is 0 (the clock of a drain stops there: every message
- * acked, completed or deleted in the database, not just handled). Fails if the count does not fall for `stallMs`.
+ * acked, completed or deleted in the database, or gone from the RabbitMQ queue, not just handled). Fails if the count
+ * does not fall for `stallMs`.
  */
-export async function waitUntilSettled(client: pg.ClientBase, query: { text: string; values: unknown[] }, stallMs = 30_000): Promise<void> {
+export async function waitUntilSettled(unsettled: () => Promise<number>, stallMs = 30_000): Promise<void> {
   let best = Number.POSITIVE_INFINITY;
   let lastProgress = Date.now();
   for (;;) {
-    const { rows } = await client.query<{ n: number }>(query);
-    const n = rows[0].n;
+    const n = await unsettled();
     if (n === 0) return;
     if (n < best) {
       best = n;

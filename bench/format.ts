@@ -1,8 +1,13 @@
 import type { BenchResults, CaseResult } from './results.js';
+import { SYSTEM_LABELS } from './systems/system.js';
 import { checkTargets } from './targets.js';
 
 const LIBRARIES = ['ours', 'pg-boss', 'graphile-worker'];
 const PEERS = ['pg-boss', 'graphile-worker'];
+/** The driver comparison: the RabbitMQ driver against the PostgreSQL driver of the same broker API. */
+const RABBITMQ = 'ours-rabbitmq';
+const DRIVERS = ['ours', RABBITMQ] as const;
+const DRIVER_LABELS = { ours: 'ours (PostgreSQL driver)', [RABBITMQ]: SYSTEM_LABELS[RABBITMQ] };
 type Style = 'text' | 'markdown';
 
 export function formatNumber(value: number, unit: string): string {
@@ -45,7 +50,7 @@ function keysInOrder(cases: readonly CaseResult[], include: (c: CaseResult) => b
 /** The libraries side by side: median (min–max) per system and ours against each peer. */
 export function libraryTable(results: BenchResults, style: Style): string {
   const cases = results.cases;
-  const rows = keysInOrder(cases, (c) => c.system !== 'postgres').map((key) => {
+  const rows = keysInOrder(cases, (c) => LIBRARIES.includes(c.system)).map((key) => {
     const bySystem = new Map(cases.filter((c) => c.key === key).map((c) => [c.system, c]));
     const any = [...bySystem.values()][0];
     const ours = bySystem.get('ours');
@@ -66,19 +71,51 @@ export function rawTable(results: BenchResults, style: Style): string {
   return table(['pgbench script, clients', 'rows/s', 'tx/s', 'avg latency ms'], rows, style, (i) => i >= 1);
 }
 
-/** CPU time per message: in the library's Node process, and on the whole machine (PostgreSQL included). */
+/** Why the RabbitMQ driver has no figures in these results, or null when it has. */
+export function driverAbsence(results: BenchResults): string | null {
+  if (results.cases.some((c) => c.system === RABBITMQ)) return null;
+  const reason = results.skipped?.[RABBITMQ];
+  return reason ? `The RabbitMQ driver did not run in this benchmark: ${reason}.` : 'The RabbitMQ driver was not among the systems of this run.';
+}
+
+/**
+ * Our broker on its two drivers, case by case: the RabbitMQ driver over the PostgreSQL driver, above 1 meaning the
+ * RabbitMQ driver is better (throughput rabbitmq/pg, latency and memory pg/rabbitmq). A sentence when it did not run.
+ */
+export function driverTable(results: BenchResults, style: Style): string {
+  const absent = driverAbsence(results);
+  if (absent) return absent;
+  const cases = results.cases;
+  const rows = keysInOrder(cases, (c) => c.system === RABBITMQ).map((key) => {
+    const bySystem = new Map(cases.filter((c) => c.key === key).map((c) => [c.system, c]));
+    const rabbit = bySystem.get(RABBITMQ)!;
+    return [rabbit.name, rabbit.unit, ...DRIVERS.map((system) => formatCell(bySystem.get(system))), formatRatio(ratio(rabbit, bySystem.get('ours')))];
+  });
+  return table(['case', 'unit', ...DRIVERS.map((system) => DRIVER_LABELS[system]), 'RabbitMQ / PostgreSQL driver'], rows, style, (i) => i >= 2);
+}
+
+/**
+ * CPU time per message: in the library's Node process, on the whole machine (PostgreSQL and RabbitMQ included),
+ * and, for the RabbitMQ driver, in the RabbitMQ server (its beam.smp process).
+ */
 export function cpuTable(results: BenchResults, style: Style): string {
   const cases = results.cases.filter((c) => c.extra?.nodeCpuUsPerMsg !== undefined);
+  const systems = cases.some((c) => c.system === RABBITMQ) ? [...LIBRARIES, RABBITMQ] : LIBRARIES;
+  const us = (value: number | undefined) => formatNumber(value ?? Number.NaN, 'µs');
   const rows = keysInOrder(cases, () => true).map((key) => {
     const bySystem = new Map(cases.filter((c) => c.key === key).map((c) => [c.system, c]));
     const cell = (system: string) => {
       const extra = bySystem.get(system)?.extra;
       if (!extra) return '–';
-      return `${formatNumber(extra.nodeCpuUsPerMsg, 'µs')} / ${formatNumber(extra.hostCpuUsPerMsg ?? Number.NaN, 'µs')}`;
+      const server = system === RABBITMQ ? ` / ${us(extra.serverCpuUsPerMsg)}` : '';
+      return `${us(extra.nodeCpuUsPerMsg)} / ${us(extra.hostCpuUsPerMsg)}${server}`;
     };
-    return [[...bySystem.values()][0].name, ...LIBRARIES.map(cell)];
+    return [[...bySystem.values()][0].name, ...systems.map(cell)];
   });
-  return table(['case (µs of CPU per message: Node / whole machine)', ...LIBRARIES], rows, style, (i) => i >= 1);
+  const header = systems.includes(RABBITMQ)
+    ? 'case (µs of CPU per message: Node / whole machine; RabbitMQ driver: Node / whole machine / RabbitMQ server)'
+    : 'case (µs of CPU per message: Node / whole machine)';
+  return table([header, ...systems.map((system) => SYSTEM_LABELS[system as keyof typeof SYSTEM_LABELS])], rows, style, (i) => i >= 1);
 }
 
 export function targetTable(results: BenchResults, style: Style): string {
@@ -97,6 +134,7 @@ export function textReport(results: BenchResults): string {
     `Benchmark (${results.mode} run, ${Math.round(results.durationSeconds)} s): median (min–max) over ${results.mode === 'full' ? 'the runs' : 'one run'}; ratios > 1 mean ours is better.`,
     libraryTable(results, 'text'),
     notes(results).map((note) => `* ${note}`).join('\n'),
+    `RabbitMQ driver vs PostgreSQL driver (above 1: the RabbitMQ driver is better):\n${driverTable(results, 'text')}`,
     rawTable(results, 'text'),
     cpuTable(results, 'text'),
     targetTable(results, 'text'),

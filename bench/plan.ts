@@ -5,6 +5,7 @@ export interface Plan {
   mode: 'full' | 'quick';
   /** Repetitions of every case (the 1M drain runs once). */
   repetitions: number;
+  /** Every system by default; the orchestrator leaves out ours-rabbitmq where RABBITMQ_URL is not set. */
   systems: SystemName[];
   /** Case ids to run (all when null); see bench/run.ts for the list. */
   cases: string[] | null;
@@ -47,7 +48,7 @@ const QUICK: Omit<Plan, 'systems' | 'cases'> = {
   pgbench: { seconds: 2, clients: [1, 8] },
 };
 
-export const USAGE = `npm run bench [-- [--quick] [--runs=N] [--systems=ours,pg-boss,graphile-worker] [--cases=id,...]]`;
+export const USAGE = `npm run bench [-- [--quick] [--runs=N] [--systems=ours,pg-boss,graphile-worker,ours-rabbitmq] [--cases=id,...]]`;
 
 export function parsePlan(argv: readonly string[]): Plan {
   const plan: Plan = { ...(argv.includes('--quick') ? QUICK : FULL), systems: [...SYSTEM_NAMES], cases: null };

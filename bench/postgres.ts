@@ -1,10 +1,5 @@
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../libs/messaging/testing/embedded-postgres.js';
-
-/** Wiped at the start of every run, so each run starts from the same empty cluster (git-ignored). */
-const DATA_DIR = fileURLToPath(new URL('../.data/postgres-bench', import.meta.url));
+import { repoDataDir, startRepoPostgres } from '../tools/embedded-postgres.js';
 
 export interface BenchDatabase {
   url: string;
@@ -16,9 +11,9 @@ export interface BenchDatabase {
 /** The server of the run: DATABASE_URL when set, else a freshly initialised embedded PostgreSQL. */
 export async function startBenchDatabase(log: (line: string) => void): Promise<BenchDatabase> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, source: 'DATABASE_URL', stop: async () => undefined };
-  rmSync(DATA_DIR, { recursive: true, force: true });
   log('Starting an embedded PostgreSQL on a fresh cluster (.data/postgres-bench)');
-  const server = await startEmbeddedPostgres({ dataDir: DATA_DIR });
+  // Wiped at the start of every run, so each run starts from the same empty cluster.
+  const server = await startRepoPostgres({ dataDir: repoDataDir('postgres-bench'), fresh: true });
   return { url: server.url, source: 'embedded PostgreSQL (fresh cluster)', stop: () => server.stop() };
 }
 

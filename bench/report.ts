@@ -2,7 +2,7 @@
 // markers below (the rest of the page is prose, edited by hand). Refuses a quick run unless given --allow-quick.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cpuTable, libraryTable, notes, rawTable, targetTable } from './format.js';
+import { cpuTable, driverTable, libraryTable, notes, rawTable, targetTable } from './format.js';
 import { readResults, type BenchResults } from './results.js';
 
 const DOC = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
@@ -22,6 +22,9 @@ export function resultsSection(results: BenchResults): string {
     '### Libraries',
     libraryTable(results, 'markdown'),
     notes(results).map((note) => `- ${note}`).join('\n'),
+    '### RabbitMQ driver vs PostgreSQL driver',
+    'Our broker on its two drivers, same cases, same calls; in the ratio column, above 1 means the RabbitMQ driver is better (rabbitmq/pg for throughput, pg/rabbitmq for latency and memory).',
+    driverTable(results, 'markdown'),
     '### Raw ceiling (pgbench, same server)',
     rawTable(results, 'markdown'),
     '### CPU per message',

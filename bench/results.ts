@@ -38,6 +38,8 @@ export interface BenchResults {
   cases: CaseResult[];
   /** Correctness failures and crashes; non-empty means the run failed. */
   failures: string[];
+  /** Systems of the plan that did not run, with the reason (ours-rabbitmq without RABBITMQ_URL). */
+  skipped?: Record<string, string>;
 }
 
 /** The order of figures in the results and tables; others follow in the order they were first measured. */
@@ -62,7 +64,7 @@ const KEY_ORDER = [
   'drain-1m',
   'drain-1m-rss',
 ];
-const SYSTEM_ORDER = ['ours', 'pg-boss', 'graphile-worker', 'postgres'];
+const SYSTEM_ORDER = ['ours', 'ours-rabbitmq', 'pg-boss', 'graphile-worker', 'postgres'];
 
 function rank(result: CaseResult): number {
   const index = KEY_ORDER.indexOf(result.key);

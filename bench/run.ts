@@ -1,5 +1,6 @@
 // `npm run bench` (full, ~15 min) or `npm run bench -- --quick` (~1.5 min): our broker against pg-boss and
-// graphile-worker on one PostgreSQL, each case in fresh child processes against a freshly created schema.
+// graphile-worker on one PostgreSQL, and our broker on its RabbitMQ driver where RABBITMQ_URL is set, each case in
+// fresh child processes against a freshly created schema (or freshly declared RabbitMQ queues).
 // Progress goes to stderr; the tables to stdout; the figures to bench/results/latest.json. See docs/benchmarks.md.
 import { baselineCase } from './cases/baseline.js';
 import { drainCase } from './cases/drain.js';
@@ -13,6 +14,9 @@ import { parsePlan, systemOrder, type Plan } from './plan.js';
 import { AdminDb, startBenchDatabase } from './postgres.js';
 import { aggregate, LATEST_RESULTS, machineInfo, packageVersion, writeResults, type BenchResults } from './results.js';
 import { SCHEMAS } from './systems/index.js';
+import { BENCH_QUEUES } from './systems/ours.js';
+import { rabbitMqUnavailable, removeRabbitMqState } from './systems/ours-rabbitmq.js';
+import type { SystemName } from './systems/system.js';
 
 const LIBRARY_CASES: LibraryCase[] = [
   baselineCase,
@@ -36,28 +40,52 @@ const LIBRARY_CASES: LibraryCase[] = [
   }),
   latencyCase,
   fanOutCase,
-  // Once per run: a 1M drain of pg-boss alone takes minutes.
-  drainCase({ id: 'drain-1m', fillKey: 'publish-batch-1m', size: (plan) => plan.bigBacklog, repetitions: () => 1 }),
+  // Once per run: a 1M drain of pg-boss alone takes minutes. The PostgreSQL systems only: it asks whether throughput
+  // holds as the table grows.
+  drainCase({
+    id: 'drain-1m',
+    fillKey: 'publish-batch-1m',
+    size: (plan) => plan.bigBacklog,
+    repetitions: () => 1,
+    systems: ['ours', 'pg-boss', 'graphile-worker'],
+  }),
 ];
 
 /** How each system is driven (C = the case's concurrency), written into the results. */
 function configurations(plan: Plan): Record<string, string> {
   const batch = `${plan.batchSize.toLocaleString('en-US')} per call`;
-  return {
+  const configured: Record<SystemName, string> = {
     ours: `publish() one message, or a batch (${batch}, one statement); consume() with concurrency C, prefetch ${plan.localQueue}, maxClaimBatch 500, LISTEN/NOTIFY; pool 10`,
+    'ours-rabbitmq': `the same calls through the RabbitMQ driver: publish() with publisher confirms and mandatory, one message or a batch (${batch}); consume() with concurrency C, prefetch ${plan.localQueue} (basic.qos C + ${plan.localQueue}); quorum queues on one durable topic exchange`,
     'pg-boss': `send(), or insert() (${batch}); work() with localConcurrency 1 × batchSize C, burstWhenBatchFull, pollingIntervalSeconds 0.5, useListenNotify + queue notify; pool max(10, C+2)`,
     'graphile-worker': `addJob(), or addJobs() (${batch}); run() with concurrentJobs C, localQueue.size ${plan.localQueue}, completeJobBatchDelay 0, failJobBatchDelay 0; pool max(10, C+2)`,
   };
+  return Object.fromEntries(plan.systems.map((system) => [system, configured[system]]));
 }
 
-function versions(pgbench: string | null): Record<string, string> {
+function versions(plan: Plan, pgbench: string | null): Record<string, string> {
   return {
     ours: packageVersion('package.json'),
     'pg-boss': packageVersion('node_modules/pg-boss/package.json'),
     'graphile-worker': packageVersion('node_modules/graphile-worker/package.json'),
     pg: packageVersion('node_modules/pg/package.json'),
+    ...(plan.systems.includes('ours-rabbitmq') ? { amqplib: packageVersion('node_modules/amqplib/package.json') } : {}),
     ...(pgbench ? { pgbench } : {}),
   };
+}
+
+/** Leaves ours-rabbitmq out of the plan where it cannot run, saying why. */
+function leaveOutUnavailable(plan: Plan): Record<string, string> {
+  const reason = plan.systems.includes('ours-rabbitmq') ? rabbitMqUnavailable() : null;
+  if (!reason) return {};
+  plan.systems = plan.systems.filter((system) => system !== 'ours-rabbitmq');
+  log(`The RabbitMQ driver does not run in this benchmark: ${reason}`);
+  return { 'ours-rabbitmq': reason };
+}
+
+async function dropState(admin: AdminDb, system: SystemName): Promise<void> {
+  await admin.dropSchema(SCHEMAS[system]);
+  if (system === 'ours-rabbitmq') await removeRabbitMqState(SCHEMAS[system], BENCH_QUEUES);
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -72,6 +100,7 @@ function describe(samples: readonly Sample[]): string {
 
 async function main(): Promise<number> {
   const plan = parsePlan(process.argv.slice(2));
+  const skipped = leaveOutUnavailable(plan);
   const startedAt = new Date();
   const database = await startBenchDatabase(log);
   const admin = new AdminDb(database.url);
@@ -125,7 +154,7 @@ async function main(): Promise<number> {
         }
       }
     }
-    for (const system of plan.systems) await admin.dropSchema(SCHEMAS[system]);
+    for (const system of plan.systems) await dropState(admin, system).catch((error: Error) => log(`Could not clean up after ${system}: ${error.message}`));
 
     const results: BenchResults = {
       mode: plan.mode,
@@ -133,11 +162,12 @@ async function main(): Promise<number> {
       startedAt: startedAt.toISOString(),
       durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
       machine: machineInfo(),
-      versions: versions(pgbench),
+      versions: versions(plan, pgbench),
       postgres: { source: database.source, settings },
       configurations: configurations(plan),
       cases: aggregate(samples),
       failures,
+      skipped,
     };
     writeResults(results);
     process.stdout.write(`\n${textReport(results)}`);

@@ -2,7 +2,7 @@
 // DATA_DIR, default .data/postgres, git-ignored; the port npm start uses, or PORT_POSTGRES), prints its
 // DATABASE_URL, and stops it on Ctrl-C.
 import { resolve } from 'node:path';
-import { startEmbeddedPostgres } from '../libs/messaging/testing/embedded-postgres.js';
+import { startRepoPostgres } from '../tools/embedded-postgres.js';
 import { lockDataDir } from './system/data-dir-lock.js';
 import { LauncherError } from './system/launcher-error.js';
 import { choosePostgresPort, rememberPostgresPort } from './system/postgres-port.js';
@@ -14,7 +14,7 @@ try {
   lockDataDir(dataDir);
   const requested = process.env.PORT_POSTGRES ? portNumber('PORT_POSTGRES', process.env.PORT_POSTGRES) : undefined;
   const { port, remember } = await choosePostgresPort(dataDir, requested, (line) => console.log(line));
-  const server = await startEmbeddedPostgres({ dataDir, port });
+  const server = await startRepoPostgres({ dataDir, port });
   if (remember) rememberPostgresPort(dataDir, port);
   console.log(`PostgreSQL is running. In another shell:\n  export DATABASE_URL=${server.url}\nPress Ctrl-C to stop.`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

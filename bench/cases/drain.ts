@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import type { DrainOutcome, RoleParams } from '../child-job.js';
 import { runChild } from '../child-runner.js';
 import { Countdown, waitUntilSettled } from '../completion.js';
@@ -14,12 +13,12 @@ const STALL_MS = 30_000;
 
 /**
  * Child role: starts the consumers (one per queue) on a backlog of n messages per queue and times them from start
- * until every message is settled in the database. Counts handler calls per message id on the way.
+ * until every message is settled in the broker. Counts handler calls per message id on the way.
  */
-export async function drainBacklog(system: BenchSystem, { n, queues }: RoleParams['drain'], inspector: pg.ClientBase): Promise<DrainOutcome> {
+export async function drainBacklog(system: BenchSystem, { n, queues }: RoleParams['drain']): Promise<DrainOutcome> {
   const tallies = new Map(queues.map((queue) => [queue, new DeliveryTally(n)]));
   const handled = new Countdown(n * queues.length, STALL_MS, 'handler calls');
-  const cpu = startCpuMeter();
+  const cpu = startCpuMeter(system.serverPid);
   const started = performance.now();
   const consumers = await system.consume(queues, (payload, queue) => {
     tallies.get(queue)!.record(payload.orderId);
@@ -32,7 +31,7 @@ export async function drainBacklog(system: BenchSystem, { n, queues }: RoleParam
     throw new Error(`${(error as Error).message}${found.length ? `; ${found.join('; ')}` : ''}`);
   }
   const handlerSeconds = (performance.now() - started) / 1000;
-  await waitUntilSettled(inspector, system.unsettledQuery(queues), STALL_MS);
+  await waitUntilSettled(() => system.unsettled(queues), STALL_MS);
   const seconds = (performance.now() - started) / 1000;
   const cpuUse = cpu();
   await consumers.stop();

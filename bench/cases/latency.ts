@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
 import { report, type LatencyConsumeOutcome, type LatencyPublishOutcome, type RoleParams } from '../child-job.js';
 import { BenchChild, runChild } from '../child-runner.js';
 import { Countdown, waitUntilSettled } from '../completion.js';
@@ -14,7 +13,7 @@ import { fmt } from './samples.js';
 const IDLE_MS = 2_000;
 
 /** Child role: a waiting consumer that records, per message, handler start minus the producer's send time. */
-export async function consumeForLatency(system: BenchSystem, { n }: RoleParams['latency-consume'], inspector: pg.ClientBase): Promise<LatencyConsumeOutcome> {
+export async function consumeForLatency(system: BenchSystem, { n }: RoleParams['latency-consume']): Promise<LatencyConsumeOutcome> {
   const tally = new DeliveryTally(n);
   const latenciesMs: number[] = [];
   const handled = new Countdown(n, 60_000, 'latency consumer');
@@ -27,7 +26,7 @@ export async function consumeForLatency(system: BenchSystem, { n }: RoleParams['
   });
   report('ready');
   await handled.done;
-  await waitUntilSettled(inspector, system.unsettledQuery([WORK_QUEUE]));
+  await waitUntilSettled(() => system.unsettled([WORK_QUEUE]));
   await consumers.stop();
   return { latenciesMs, verdict: tally.verdict(), maxRssKb: process.resourceUsage().maxRSS };
 }

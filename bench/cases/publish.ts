@@ -8,7 +8,7 @@ import { fmt, throughput } from './samples.js';
 
 /** Child role: n messages, one awaited call each, from one producer. */
 export async function publishOneByOne(system: BenchSystem, { n }: RoleParams['publish-one']): Promise<PublishOutcome> {
-  const cpu = startCpuMeter();
+  const cpu = startCpuMeter(system.serverPid);
   const started = performance.now();
   for (let id = 0; id < n; id++) await system.publishOne(orderPayload(id));
   return { messages: n, seconds: (performance.now() - started) / 1000, cpu: cpu() };
@@ -16,7 +16,7 @@ export async function publishOneByOne(system: BenchSystem, { n }: RoleParams['pu
 
 /** Child role: n messages in sequential calls of the batch API (or the fan-out publish), one producer. */
 export async function publishInBatches(system: BenchSystem, { n, batchSize, fanOut }: RoleParams['publish-batches']): Promise<PublishOutcome> {
-  const cpu = startCpuMeter();
+  const cpu = startCpuMeter(system.serverPid);
   const started = performance.now();
   for (let from = 0; from < n; from += batchSize) {
     const payloads = orderPayloads(from, Math.min(batchSize, n - from));

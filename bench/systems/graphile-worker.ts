@@ -1,5 +1,6 @@
 import { Logger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerUtils } from 'graphile-worker';
 import type { OrderPayload } from '../payload.js';
+import { SqlCount } from './sql-count.js';
 import { FAN_OUT_QUEUES, WORK_QUEUE, type BenchSystem, type Handler, type RunningConsumers, type SystemConnection } from './system.js';
 
 /** Warnings and errors to stderr; graphile-worker's info lines would otherwise mix with the child's JSON on stdout. */
@@ -18,11 +19,16 @@ export const GRAPHILE_FAN_OUT = 'addJobs with 3 jobs per message (no routing: th
  */
 export class GraphileWorkerSystem implements BenchSystem {
   readonly name = 'graphile-worker';
+  readonly serverPid = null;
   private utils!: WorkerUtils;
+  private readonly count: SqlCount;
 
-  constructor(private readonly connection: SystemConnection) {}
+  constructor(private readonly connection: SystemConnection) {
+    this.count = new SqlCount(connection.url);
+  }
 
   async start(): Promise<void> {
+    await this.count.connect();
     this.utils = await makeWorkerUtils({ connectionString: this.connection.url, schema: this.connection.schema, logger: quietLogger });
   }
 
@@ -68,15 +74,15 @@ export class GraphileWorkerSystem implements BenchSystem {
     return { stop: async () => void (await Promise.all(runners.map((runner) => runner.stop()))) };
   }
 
-  unsettledQuery(queues: readonly string[]): { text: string; values: unknown[] } {
+  unsettled(queues: readonly string[]): Promise<number> {
     const s = `"${this.connection.schema}"`;
-    return {
-      text: `SELECT count(*)::int AS n FROM ${s}._private_jobs j JOIN ${s}._private_tasks t ON t.id = j.task_id WHERE t.identifier = ANY($1)`,
-      values: [queues],
-    };
+    return this.count.count(`SELECT count(*)::int AS n FROM ${s}._private_jobs j JOIN ${s}._private_tasks t ON t.id = j.task_id WHERE t.identifier = ANY($1)`, [
+      queues,
+    ]);
   }
 
   async close(): Promise<void> {
     await this.utils?.release();
+    await this.count.close();
   }
 }

@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import type { OrderPayload } from '../payload.js';
+import { SqlCount } from './sql-count.js';
 import { FAN_OUT_QUEUES, WORK_QUEUE, type BenchSystem, type Handler, type RunningConsumers, type SystemConnection } from './system.js';
 
 const FAN_OUT_EVENT = 'bench.fanout';
@@ -17,11 +18,16 @@ export const PG_BOSS_FAN_OUT = `publish(event) per message (${FAN_OUT_PUBLISHERS
  */
 export class PgBossSystem implements BenchSystem {
   readonly name = 'pg-boss';
+  readonly serverPid = null;
   private boss!: PgBoss;
+  private readonly count: SqlCount;
 
-  constructor(private readonly connection: SystemConnection) {}
+  constructor(private readonly connection: SystemConnection) {
+    this.count = new SqlCount(connection.url);
+  }
 
   async start(): Promise<void> {
+    await this.count.connect();
     this.boss = new PgBoss({
       connectionString: this.connection.url,
       schema: this.connection.schema,
@@ -67,14 +73,12 @@ export class PgBossSystem implements BenchSystem {
     return { stop: async () => void (await Promise.all(queues.map((queue) => this.boss.offWork(queue, { wait: true })))) };
   }
 
-  unsettledQuery(queues: readonly string[]): { text: string; values: unknown[] } {
-    return {
-      text: `SELECT count(*)::int AS n FROM "${this.connection.schema}".job WHERE name = ANY($1) AND state < 'completed'`,
-      values: [queues],
-    };
+  unsettled(queues: readonly string[]): Promise<number> {
+    return this.count.count(`SELECT count(*)::int AS n FROM "${this.connection.schema}".job WHERE name = ANY($1) AND state < 'completed'`, [queues]);
   }
 
   async close(): Promise<void> {
     await this.boss?.stop({ graceful: true, timeout: 10_000 });
+    await this.count.close();
   }
 }

@@ -15,7 +15,7 @@ const APP = `${NAME}-worker`;
 
 /**
  * A scratch copy of the monorepo to scaffold into: the files the scaffolder edits and the scripts copied (the CLI
- * finds the repository from its own location), the apps (and workers already scaffolded), libraries and
+ * finds the repository from its own location), the apps (and workers already scaffolded), libraries, tools and
  * node_modules linked.
  */
 function scratchWorkspace(): string {
@@ -24,7 +24,7 @@ function scratchWorkspace(): string {
     cpSync(join(repo, file), join(dir, file));
   }
   cpSync(join(repo, 'scripts'), join(dir, 'scripts'), { recursive: true });
-  for (const link of ['node_modules', 'libs', 'secrets', 'docker']) symlinkSync(join(repo, link), join(dir, link));
+  for (const link of ['node_modules', 'libs', 'tools', 'secrets', 'docker']) symlinkSync(join(repo, link), join(dir, link));
   mkdirSync(join(dir, 'apps'));
   for (const app of readdirSync(join(repo, 'apps'))) {
     if (app === 'workers.json') cpSync(join(repo, 'apps', app), join(dir, 'apps', app));
@@ -45,7 +45,7 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 const run = (dir: string, command: string, args: string[]) => spawnSync(command, args, { cwd: dir, env: process.env, encoding: 'utf8' });
-const newWorker = (dir: string, name: string) => run(dir, process.execPath, ['--import', './scripts/register.js', 'scripts/new-worker.ts', name]);
+const newWorker = (dir: string, name: string) => run(dir, process.execPath, ['--import', './tools/register.js', 'scripts/new-worker.ts', name]);
 const jest = (dir: string, path: string) =>
   run(dir, process.execPath, ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', join(repo, 'node_modules/jest/bin/jest.js'), path]);
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
-import { Broker } from '../../libs/messaging/src/index.js';
+import { Broker } from '@app/messaging';
 import { readWorkerRegistry, writeWorkerRegistry } from '../system/worker-registry.js';
 import { EDITED_FILES, workerNames } from './scaffold.js';
 

@@ -40,12 +40,14 @@ export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): $
 `,
     [`apps/${app}/src/${name}.handler.ts`]: `import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
+import { ROUTING_KEYS, type OrderCreated } from '@app/contracts';
 import { Consume, PgContext } from '@app/messaging';
 
 /**
  * ${Name}'s consumer. Its queue, ${name}.order-created, gets a copy of every order.created (change the pattern to
- * what you need: '*' is one word, '#' any number). Return to ack; throw to retry with backoff, and after
- * maxAttempts the message goes to ${name}.order-created.dlq and raises an alert.
+ * what you need: '*' is one word, '#' any number; the routing keys and payloads are in libs/contracts). Return to
+ * ack; throw to retry with backoff, and after maxAttempts the message goes to ${name}.order-created.dlq and raises
+ * an alert.
  */
 @Controller()
 export class ${Name}Handler {
@@ -53,8 +55,8 @@ export class ${Name}Handler {
   /** Messages handled by this process (for the test and for a first look). */
   handled = 0;
 
-  @Consume('order.created', { queue: '${name}.order-created', maxAttempts: 5, retryBaseMs: 1_000, concurrency: 5 })
-  async onOrderCreated(@Payload() order: { id: string }, @Ctx() ctx: PgContext): Promise<void> {
+  @Consume(ROUTING_KEYS.orderCreated, { queue: '${name}.order-created', maxAttempts: 5, retryBaseMs: 1_000, concurrency: 5 })
+  async onOrderCreated(@Payload() order: OrderCreated, @Ctx() ctx: PgContext): Promise<void> {
     this.logger.log(\`order \${order.id} (message \${ctx.getMessageId()}, attempt \${ctx.getAttempt()})\`);
     this.handled++;
   }
@@ -144,7 +146,7 @@ describe('${app}', () => {
     [`apps/${app}/tsconfig.app.json`]: `{
   "extends": "../../tsconfig.build.json",
   "compilerOptions": { "outDir": "../../dist/apps/${app}" },
-  "include": ["src/**/*", "../../libs/messaging/src/**/*"],
+  "include": ["src/**/*", "../../libs/messaging/src/**/*", "../../libs/contracts/**/*"],
   "exclude": ["node_modules", "dist", "test", "**/*.spec.ts"]
 }
 `,

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { LOADER_NODE_ARGS } from '../../tools/loader.js';
 
-const REGISTER = fileURLToPath(new URL('../register.js', import.meta.url));
 const EXIT_WITH_PARENT = fileURLToPath(new URL('./exit-with-parent.js', import.meta.url));
 const COLORS = [36, 35, 33, 32, 34, 31];
 
@@ -21,7 +21,7 @@ export class ChildService {
   ) {
     // Its own process group: a Ctrl-C in the terminal reaches only the launcher, which stops the services in
     // order (apps, then simulators, then PostgreSQL). The stdin pipe makes it exit if the launcher dies.
-    this.child = spawn(process.execPath, ['--enable-source-maps', '--import', EXIT_WITH_PARENT, '--import', REGISTER, entry], {
+    this.child = spawn(process.execPath, ['--enable-source-maps', '--import', EXIT_WITH_PARENT, ...LOADER_NODE_ARGS, entry], {
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,

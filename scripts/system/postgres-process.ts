@@ -2,9 +2,9 @@
 // Ctrl-C reaches only the launcher, which stops the apps first and this last. PGDATA_DIR, PGPORT (default free).
 // Prints {"event":"ready","url":...}; stops the server on SIGTERM. If the server dies (killed, crashed), this
 // process says so and exits 1, so that the launcher sees it and restarts it.
-import { startEmbeddedPostgres } from '../../libs/messaging/testing/embedded-postgres.js';
+import { startRepoPostgres } from '../../tools/embedded-postgres.js';
 
-const server = await startEmbeddedPostgres({
+const server = await startRepoPostgres({
   dataDir: process.env.PGDATA_DIR as string,
   ...(process.env.PGPORT ? { port: Number(process.env.PGPORT) } : {}),
 });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { MessagingEnvironment } from '@app/messaging';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
+import { repoDataDir } from '../../tools/embedded-postgres.js';
 import { assertRabbitmqReachable, brokerEnvironment, describeBroker } from './broker-choice.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
@@ -16,7 +17,7 @@ import { registeredWorkers } from './worker-registry.js';
 export { DEFAULT_PORTS, type SystemPorts } from './ports.js';
 
 const entry = (app: string) => fileURLToPath(new URL(`../../apps/${app}/src/main.ts`, import.meta.url));
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../.data/postgres', import.meta.url));
+export const DEFAULT_DATA_DIR = repoDataDir('postgres');
 export const DEFAULT_WORKERS_FILE = fileURLToPath(new URL('../../apps/workers.json', import.meta.url));
 
 export interface SystemOptions {

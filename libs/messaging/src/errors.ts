@@ -104,3 +104,13 @@ export class RetryMessageError extends MessagingError {
     if (options.cause !== undefined) this.cause = options.cause;
   }
 }
+
+/** No reply to a request came within the client's `requestTimeoutMs`. */
+export class RequestTimeoutError extends MessagingError {
+  readonly code = 'REQUEST_TIMEOUT';
+}
+
+/** No server has ever handled this request pattern (its request queue does not exist). */
+export class NoRequestHandlerError extends MessagingError {
+  readonly code = 'NO_REQUEST_HANDLER';
+}

@@ -1,19 +1,37 @@
 // The public entry point of the messaging library. Apps import only from here.
-export { Broker, type ClaimOptions } from './drivers/postgres/broker.js';
+export { Broker, PostgresBroker, type ClaimOptions } from './drivers/postgres/broker.js';
+export type { MaintenanceChore, MessageBroker, ReplyInbox } from './driver/message-broker.js';
+export type { BrokerCapabilities } from './driver/capabilities.js';
+export type { DeadLetterEvent } from './driver/dead-letter-event.js';
+export type { MessageConsumer } from './driver/broker-types.js';
+export {
+  connectBroker,
+  MESSAGING_DRIVER_ENVIRONMENT,
+  MESSAGING_DRIVERS,
+  messagingDriver,
+  validateConnectBrokerOptions,
+  type ConnectBrokerOptions,
+  type MessagingDriver,
+  type RabbitMqBrokerOptions,
+} from './connect-broker.js';
+export { InjectMessageBroker, MESSAGE_BROKER } from './message-broker.token.js';
+export { REPLY_QUEUE_TTL_MS } from './drivers/postgres/reply-inbox.js';
 export type { QueueDepth, QueueStats, RedriveOptions } from './drivers/postgres/queue-admin.js';
 export { BROKER_DEFAULTS, type BrokerOptions } from './drivers/postgres/broker-options.js';
 export { Consumer, type ConsumerOptions, type DeliveryControl, type HandledMessage, type MessageHandler } from './drivers/postgres/consumer.js';
+export { CONSUMER_DEFAULTS } from './drivers/postgres/consumer-options.js';
 export { consoleLogger, type BrokerLogger } from './core/logger.js';
 export { nestBrokerLogger } from './nest/nest-logger.js';
 export { structuredLoggerModule, traceContextFields, useStructuredLogger } from './nest/logging.js';
 export type { DeathRecord, Delivery, OutgoingMessage } from './message.js';
 export { MAX_PUBLISH_BATCH, type PublishOptions, type PublishResult } from './drivers/postgres/publisher.js';
 export { redactPii, redactPiiIn, REDACTED_EMAIL, REDACTED_PHONE } from './privacy/pii-redaction.js';
-export { errorText, MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome, type SettleResult } from './drivers/postgres/settler.js';
-export { MAX_DELAY_MS } from './core/delivery-time.js';
+export type { NackOptions, NackOutcome, SettleResult } from './drivers/postgres/settler.js';
+export { errorText } from './core/error-text.js';
+export { MAX_DELAY_MS, MAX_NACK_DELAY_MS } from './limits.js';
 export { ERROR_LISTENING_POOL, ErrorListeningClient, pgExecutor, survivingConnectionErrors, typeOrmExecutor, type SqlExecutor, type SqlStatement, type Transaction } from './postgres/sql-executor.js';
 export * from './errors.js';
-export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleOptions } from './messaging.module.js';
+export { MESSAGING_OPTIONS, MessagingModule, type MessagingModuleAsyncOptions, type MessagingModuleExtras, type MessagingModuleOptions } from './messaging.module.js';
 export {
   HOUSEKEEPING_DEFAULTS,
   Housekeeping,
@@ -22,45 +40,60 @@ export {
   type HousekeepingOptions,
   type InboxHousekeepingOptions,
 } from './housekeeping/housekeeping.js';
-export { LATEST_SCHEMA_VERSION, migrate } from './postgres/migrator.js';
+export { LATEST_SCHEMA_VERSION, migrate } from './drivers/postgres/migrations/index.js';
 export { DEAD_LETTER_SUFFIX, QUEUE_DEFAULTS, type QueueOptions, type ResolvedQueueOptions } from './topology/queue-options.js';
 export type { QueueInfo } from './drivers/postgres/topology.js';
 export { compilePattern, topicMatches } from './topology/topic-matcher.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './validation/payload.js';
-export { Consume, type HandlerOptions } from './transport/handler-options.js';
+export { Consume, type HandlerOptions } from './transport/consume.decorator.js';
 export { MessagingExceptionFilter } from './transport/messaging-exception.filter.js';
-export { NoRequestHandlerError, PgClient, RequestTimeoutError, type PgClientOptions } from './transport/pg.client.js';
-export { PgContext } from './transport/pg.context.js';
-export { PgRecord, PgRecordBuilder, type PgRecordOptions } from './transport/pg.record-builder.js';
-export { PgServer, type PgServerOptions } from './transport/pg.server.js';
+export { MessagingClient, type MessagingClientOptions } from './transport/messaging.client.js';
+export { MessagingContext } from './transport/messaging.context.js';
+export { MessagingRecord, MessagingRecordBuilder, type MessagingRecordOptions } from './transport/messaging.record-builder.js';
+export { MessagingServer, type MessagingServerOptions } from './transport/messaging.server.js';
+export {
+  MESSAGING_TRANSPORT,
+  type DeadLetteredEvent,
+  type MessagingClientEvents,
+  type MessagingServerEvents,
+  type MessagingTransportStatus,
+} from './transport/messaging.transport.js';
+export { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './transport/request-reply.js';
 export {
   PG_TRANSPORT,
-  requestQueueName,
-  type DeadLetteredEvent,
+  PgClient,
+  PgContext,
+  PgRecord,
+  PgRecordBuilder,
+  PgServer,
   type PgClientEvents,
+  type PgClientOptions,
+  type PgRecordOptions,
   type PgServerEvents,
+  type PgServerOptions,
   type PgTransportStatus,
-} from './transport/transport-id.js';
+} from './transport/pg-aliases.js';
 export { Inbox, type InboxMessage, type InboxOptions, type InboxResult, type TransactionRunner } from './inbox/inbox.js';
 export { Outbox, type OutboxMessage, type OutboxOptions } from './outbox/outbox.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay.js';
-export { BROKER_MIGRATIONS, migrateDatabase, SERVICE_MIGRATIONS, type MigrationSet } from './postgres/migrator.js';
+export { BROKER_MIGRATIONS, migrateDatabase } from './drivers/postgres/migrations/index.js';
+export type { MigrationSet } from './postgres/migrator.js';
+export { SERVICE_MIGRATIONS } from './postgres/service-migrations/index.js';
 export { AlertRateLimiter } from './ops/alert-rate-limiter.js';
 export { DEAD_LETTERED_ROUTING_KEY, DeadLetterAlerter, type DeadLetterAlert, type DeadLetterAlerterOptions } from './ops/dead-letter-alerter.js';
-export { connectPgServer } from './nest/connect-pg-server.js';
+export { connectMessagingServer, connectPgServer } from './nest/connect-messaging-server.js';
 export { applyHttpServerDefaults, type HttpServerDefaultsOptions } from './nest/http-server-defaults.js';
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
 export { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from './nest/environment.js';
 export {
-  MESSAGING_DRIVERS,
   MESSAGING_ENVIRONMENT,
   MESSAGING_ENVIRONMENT_DEFAULTS,
   messagingConnection,
   readBrokerDatabaseUrl,
   readMessagingEnvironment,
-  type MessagingDriver,
   type MessagingEnvironment,
+  type PostgresOnlyOptions,
 } from './nest/messaging-environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';

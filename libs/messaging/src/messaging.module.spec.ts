@@ -1,13 +1,16 @@
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Broker, MessagingModule } from './index.js';
+import { Broker, MESSAGE_BROKER, MessagingModule, type MessageBroker } from './index.js';
 import { testDatabaseUrl, uniqueSchemaName } from '../testing/index.js';
 import pg from 'pg';
 
 @Injectable()
 class OrderEvents {
-  constructor(readonly broker: Broker) {}
+  constructor(
+    readonly broker: Broker,
+    @Inject(MESSAGE_BROKER) readonly messageBroker: MessageBroker,
+  ) {}
 }
 
 describe('MessagingModule in a Nest application context', () => {
@@ -27,8 +30,9 @@ describe('MessagingModule in a Nest application context', () => {
     class AppModule {}
 
     const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
-    const { broker } = app.get(OrderEvents);
+    const { broker, messageBroker } = app.get(OrderEvents);
     expect(broker).toBeInstanceOf(Broker);
+    expect(messageBroker).toBe(broker);
     await broker.declareQueue('smoke');
     await broker.bindQueue('smoke', 'smoke.#');
     const received = new Promise<unknown>((resolve) => void broker.consume('smoke', (d) => resolve(d.payload)));
@@ -40,5 +44,22 @@ describe('MessagingModule in a Nest application context', () => {
 
   it('fails the boot on invalid options', () => {
     expect(() => MessagingModule.forRoot({ connectionString: testDatabaseUrl(), schema: 'Not Valid' })).toThrow(/schema name/);
+  });
+
+  it('fails the boot on an option no driver has, or one of the other driver', () => {
+    const options = { connectionString: testDatabaseUrl(), exchange: 'events' } as Parameters<typeof MessagingModule.forRoot>[0];
+    expect(() => MessagingModule.forRoot(options)).toThrow(/Unknown field "exchange" of the postgres driver's options/);
+    expect(() => MessagingModule.forRoot({ connectionString: testDatabaseUrl(), housekeeping: false, health: { timeoutMs: 500 } })).not.toThrow();
+  });
+
+  it('fails the boot on a MESSAGING_DRIVER it does not know', () => {
+    const saved = process.env.MESSAGING_DRIVER;
+    process.env.MESSAGING_DRIVER = 'sqs';
+    try {
+      expect(() => MessagingModule.forRoot({ connectionString: testDatabaseUrl() })).toThrow(/MESSAGING_DRIVER=sqs.*postgres, rabbitmq/);
+    } finally {
+      if (saved === undefined) delete process.env.MESSAGING_DRIVER;
+      else process.env.MESSAGING_DRIVER = saved;
+    }
   });
 });

@@ -1,24 +1,37 @@
 import { Inject, Module, type DynamicModule, type InjectionToken, type ModuleMetadata, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { Broker } from './drivers/postgres/broker.js';
-import { validateBrokerOptions, type BrokerOptions } from './drivers/postgres/broker-options.js';
+import { connectBroker, PostgresBroker, validateConnectBrokerOptions, type ConnectBrokerOptions } from './connect-broker.js';
+import type { MessageBroker } from './driver/message-broker.js';
+import { InvalidArgumentError } from './errors.js';
+import { MESSAGE_BROKER } from './message-broker.token.js';
 import { nestBrokerLogger } from './nest/nest-logger.js';
 import { Housekeeping, type BrokerHousekeepingOptions } from './housekeeping/housekeeping.js';
 import { HEALTH_OPTIONS, type HealthOptions } from './ops/health.controller.js';
 
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 
-/** The Broker's options, and its housekeeping's. */
-export interface MessagingModuleOptions extends BrokerOptions {
-  /** The broker's chores (deduplication purge, expired queue sweep) while the app runs; `false`: none. Default on. */
+/** What MessagingModule adds to the broker's options. */
+export interface MessagingModuleExtras {
+  /** The broker's chores (PostgreSQL: deduplication purge, expired queue sweep) while the app runs; `false`: none. Default on. */
   housekeeping?: BrokerHousekeepingOptions | false;
   /** Options of HealthController (`/health`). */
   health?: HealthOptions;
 }
 
+/** The broker's options (`driver` and that driver's options; see connectBroker), and the module's own. */
+export type MessagingModuleOptions = ConnectBrokerOptions & MessagingModuleExtras;
+
 export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   inject?: InjectionToken[];
   useFactory: (...args: never[]) => MessagingModuleOptions | Promise<MessagingModuleOptions>;
+}
+
+/** Splits the module's own options off and checks the broker's (unknown ones refused): a bad option fails the boot. */
+function brokerOptionsOf(options: MessagingModuleOptions): ConnectBrokerOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('MessagingModule needs an options object', {});
+  const { housekeeping: _housekeeping, health: _health, ...broker } = options;
+  validateConnectBrokerOptions(broker);
+  return broker;
 }
 
 /** Runs the broker's housekeeping while the app runs, and closes the broker when the app shuts down. */
@@ -26,7 +39,7 @@ class BrokerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private housekeeping: Housekeeping | null = null;
 
   constructor(
-    @Inject(Broker) private readonly broker: Broker,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
   ) {}
 
@@ -42,10 +55,19 @@ class BrokerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 const brokerProvider = {
-  provide: Broker,
+  provide: MESSAGE_BROKER,
   inject: [MESSAGING_OPTIONS],
-  useFactory: ({ housekeeping: _housekeeping, health: _health, ...options }: MessagingModuleOptions) =>
-    Broker.connect({ ...options, logger: options.logger ?? nestBrokerLogger() }),
+  useFactory: (options: MessagingModuleOptions) => {
+    const broker = brokerOptionsOf(options);
+    return connectBroker({ ...broker, logger: broker.logger ?? nestBrokerLogger() } as ConnectBrokerOptions);
+  },
+};
+
+/** The PostgreSQL driver's `Broker` under its class token, for code that uses what only it has; null on another driver. */
+const postgresBrokerProvider = {
+  provide: PostgresBroker,
+  inject: [MESSAGE_BROKER],
+  useFactory: (broker: MessageBroker) => (broker instanceof PostgresBroker ? broker : null),
 };
 
 const healthOptionsProvider = { provide: HEALTH_OPTIONS, inject: [MESSAGING_OPTIONS], useFactory: (options: MessagingModuleOptions) => options.health ?? {} };
@@ -53,21 +75,25 @@ const healthOptionsProvider = { provide: HEALTH_OPTIONS, inject: [MESSAGING_OPTI
 /** TerminusModule comes along (and is exported) so that HealthController works in any app that imports this module. */
 const terminus = TerminusModule.forRoot({ errorLogStyle: 'pretty' });
 
+const providers = [brokerProvider, postgresBrokerProvider, healthOptionsProvider, BrokerLifecycle];
+const exported = [MESSAGE_BROKER, PostgresBroker, HEALTH_OPTIONS, TerminusModule];
+
 /**
- * Makes a connected `Broker` injectable (global) and runs its housekeeping. The options are validated and the
- * schema migrated while the application boots, so a bad option fails the boot, not the first message. The broker
- * logs through Nest's `Logger` (context `messaging`) unless `logger` is given.
+ * Makes a connected MessageBroker injectable (global) under MESSAGE_BROKER, whichever driver the options (or
+ * MESSAGING_DRIVER) pick, and runs its housekeeping; with the postgres driver it is also injectable as `Broker`.
+ * The options are validated and the schema migrated while the application boots, so a bad option fails the boot,
+ * not the first message. The broker logs through Nest's `Logger` (context `messaging`) unless `logger` is given.
  */
 @Module({})
 export class MessagingModule {
   static forRoot(options: MessagingModuleOptions = {}): DynamicModule {
-    validateBrokerOptions(options);
+    brokerOptionsOf(options);
     return {
       module: MessagingModule,
       global: true,
       imports: [terminus],
-      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, brokerProvider, healthOptionsProvider, BrokerLifecycle],
-      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
+      providers: [{ provide: MESSAGING_OPTIONS, useValue: options }, ...providers],
+      exports: exported,
     };
   }
 
@@ -82,15 +108,13 @@ export class MessagingModule {
           inject: options.inject ?? [],
           useFactory: async (...args: never[]) => {
             const resolved = await options.useFactory(...args);
-            validateBrokerOptions(resolved);
+            brokerOptionsOf(resolved);
             return resolved;
           },
         },
-        brokerProvider,
-        healthOptionsProvider,
-        BrokerLifecycle,
+        ...providers,
       ],
-      exports: [Broker, HEALTH_OPTIONS, TerminusModule],
+      exports: exported,
     };
   }
 }

@@ -81,4 +81,20 @@ describe('dead-letter alerts', () => {
       await alerter.stop();
     }
   });
+
+  it('takeDeadLetterEvents hands over at most `limit` events and forgets them only when the work succeeds', async () => {
+    await failOne('taken-1');
+    await failOne('taken-2');
+    await expect(
+      t.broker.takeDeadLetterEvents(1, async () => {
+        throw new Error('webhook down');
+      }),
+    ).rejects.toThrow('webhook down');
+    const seen: string[][] = [];
+    const take = () => t.broker.takeDeadLetterEvents(1, async (events) => void seen.push(events.map((e) => e.messageId)));
+    expect(await take()).toBe(1);
+    expect(await take()).toBe(1);
+    expect(await take()).toBe(0);
+    expect(seen).toEqual([['taken-1'], ['taken-2']]);
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidArgumentError, messagingConnection, readBrokerDatabaseUrl, readMessagingEnvironment } from '../src/index.js';
+import { InvalidArgumentError, messagingConnection, readBrokerDatabaseUrl, readMessagingEnvironment, validateConnectBrokerOptions } from '../src/index.js';
 
 /** The error `read` throws, for its message and the variable it names. */
 function refusal(read: () => unknown): InvalidArgumentError {
@@ -63,9 +63,14 @@ describe('the broker an app runs on, from its environment', () => {
     expect(readBrokerDatabaseUrl({ driver: 'rabbitmq', rabbitmqUrl: 'amqp://h', exchange: 'messaging' }, 'BROKER_DATABASE_URL', {})).toBeUndefined();
   });
 
-  it('gives MessagingModule the broker database on postgres (also when the config names no driver)', () => {
-    expect(messagingConnection({ messaging: { driver: 'postgres' }, brokerDatabaseUrl: 'postgres://a@h/broker' })).toEqual({ connectionString: 'postgres://a@h/broker' });
-    expect(messagingConnection({ brokerDatabaseUrl: 'postgres://a@h/broker' })).toEqual({ connectionString: 'postgres://a@h/broker' });
+  it('gives connectBroker (and MessagingModule) the broker database on postgres, with the postgres-only options, and the URL and exchange on rabbitmq', () => {
+    const postgres = messagingConnection({ messaging: { driver: 'postgres' }, brokerDatabaseUrl: 'postgres://a@h/broker' }, { applicationName: 'order-api', migrate: false });
+    expect(postgres).toEqual({ driver: 'postgres', connectionString: 'postgres://a@h/broker', applicationName: 'order-api', migrate: false });
+    expect(messagingConnection({ brokerDatabaseUrl: 'postgres://a@h/broker' })).toEqual({ driver: 'postgres', connectionString: 'postgres://a@h/broker' });
     expect(() => messagingConnection({ messaging: { driver: 'postgres' } })).toThrow(InvalidArgumentError);
+    // The postgres-only options stay off RabbitMQ's, which connectBroker would refuse.
+    const rabbitmq = messagingConnection({ messaging: { driver: 'rabbitmq', rabbitmqUrl: 'amqp://u:p@h:5672/v', exchange: 'shop' } }, { applicationName: 'order-api', migrate: false });
+    expect(rabbitmq).toEqual({ driver: 'rabbitmq', url: 'amqp://u:p@h:5672/v', exchange: 'shop' });
+    expect([validateConnectBrokerOptions(postgres), validateConnectBrokerOptions(rabbitmq)]).toEqual(['postgres', 'rabbitmq']);
   });
 });

@@ -213,4 +213,19 @@ describe('Nest transport conventions', () => {
     await client.close();
     expect(statuses).toEqual(['connecting', 'connected', 'disconnected']);
   });
+
+  it("the client's reply inbox: a one-attempt queue without a dead-letter queue that expires unless renewed, gone on close", async () => {
+    const replies: unknown[] = [];
+    const inbox = await t.broker.openReplyInbox((reply) => void replies.push(reply.payload));
+    expect(inbox.address).toMatch(/^reply\.[0-9a-f-]{36}$/);
+    const queue = await t.broker.getQueue(inbox.address);
+    expect(queue.options).toMatchObject({ maxAttempts: 1, deadLetterQueue: null });
+    const [{ expires_at: expiresAt }] = await t.query<{ expires_at: Date }>(`SELECT expires_at FROM "${t.schema}".queues WHERE name = $1`, [inbox.address]);
+    expect(expiresAt.getTime()).toBeGreaterThan(Date.now());
+    await t.broker.publishToQueue(inbox.address, { routingKey: 'sum', payload: { response: 3 } });
+    await waitFor(() => replies.length === 1, { what: 'the reply' });
+    expect(replies).toEqual([{ response: 3 }]);
+    await inbox.close();
+    await expect(t.broker.getQueue(inbox.address)).rejects.toThrow('does not exist');
+  });
 });

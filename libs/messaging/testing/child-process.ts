@@ -1,8 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
-const REGISTER = fileURLToPath(new URL('../../../scripts/register.js', import.meta.url));
+/**
+ * The environment variable naming the module every TsProcess child preloads with `node --import` when its options
+ * give no flags: your TypeScript loader (e.g. `tsx`), for code that Node's own type stripping cannot run (decorator
+ * metadata). Set it once for a test run, e.g. in Jest's global setup; children inherit it.
+ */
+export const TS_PROCESS_IMPORT = 'TS_PROCESS_IMPORT';
+
+export interface TsProcessOptions {
+  /**
+   * Node flags before the script, e.g. `['--import', 'tsx']`. Default: `--import $TS_PROCESS_IMPORT` when that
+   * variable is set, else none (Node runs the file with its own type stripping).
+   */
+  nodeArgs?: readonly string[];
+}
+
+function defaultNodeArgs(): string[] {
+  const loader = process.env[TS_PROCESS_IMPORT];
+  return loader ? ['--import', loader] : [];
+}
 
 /** A child Node process running a TypeScript file, reporting JSON lines on stdout. */
 export class TsProcess {
@@ -14,8 +31,8 @@ export class TsProcess {
   private listeners: (() => void)[] = [];
   private hasExited = false;
 
-  constructor(script: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', REGISTER, script], {
+  constructor(script: string, env: Record<string, string>, options: TsProcessOptions = {}) {
+    this.child = spawn(process.execPath, [...(options.nodeArgs ?? defaultNodeArgs()), script], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

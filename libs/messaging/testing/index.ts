@@ -1,5 +1,5 @@
 // Test helpers that users of the library get too.
-export { TsProcess } from './child-process.js';
+export { TS_PROCESS_IMPORT, TsProcess, type TsProcessOptions } from './child-process.js';
 export { startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
 export { freePort } from './free-port.js';
 export { startPgBouncer, type PgBouncerOptions, type RunningPgBouncer } from './pgbouncer.js';

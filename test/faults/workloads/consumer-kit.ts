@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { Broker, survivingConnectionErrors, type QueueOptions } from '../../../libs/messaging/src/index.js';
+import { Broker, survivingConnectionErrors, type QueueOptions } from '@app/messaging';
 import { connectFaultDriver, drainQueue, HistoryRecorder, readEffects, setupEffects, type FaultDriver } from '../../../libs/messaging/testing/faults/index.js';
 import { uniqueSchemaName } from '../../../libs/messaging/testing/index.js';
 

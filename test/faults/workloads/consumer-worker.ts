@@ -13,7 +13,7 @@
 //   LISTEN, POLL_INTERVAL_MS, CONCURRENCY, PREFETCH, SHUTDOWN_GRACE_MS, RETRY_BASE_MS   consumer options
 //   IDLE_IN_TRANSACTION_MS                    the service sessions' idle_in_transaction_session_timeout (0: none)
 import pg from 'pg';
-import { Broker, ERROR_LISTENING_POOL, Inbox, LeaseLostError, type BrokerLogger, type Delivery } from '../../../libs/messaging/src/index.js';
+import { Broker, ERROR_LISTENING_POOL, Inbox, LeaseLostError, type BrokerLogger, type Delivery } from '@app/messaging';
 // The harness's files themselves, as its own workload processes do (not the whole faults index).
 import { writeEffect } from '../../../libs/messaging/testing/faults/effects-store.js';
 import { describe, env, numberEnv, recorder, report as line } from '../../../libs/messaging/testing/faults/processes/env.js';

@@ -1,6 +1,7 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { ROUTING_PATTERNS } from '@app/contracts';
 import { Consume, CONSUMER_DATA_SOURCE, Inbox, PgContext, redactPii, RejectMessageError, RetryMessageError } from '@app/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { definitelyNotSent, Mailer, permanentSmtpFailure, type Mail } from '../mail/mailer.js';
@@ -38,12 +39,12 @@ export class NotificationsHandler {
     this.ledger = new SendLedger(consumers, locks);
   }
 
-  @Consume('order.*', { queue: 'notifications.order-events', maxAttempts: 4, retryBaseMs: 500 })
+  @Consume(ROUTING_PATTERNS.orderEvents, { queue: 'notifications.order-events', maxAttempts: 4, retryBaseMs: 500 })
   onOrderEvent(@Payload() event: NotifiableEvent, @Ctx() ctx: PgContext): Promise<void> {
     return this.notify(event, ctx);
   }
 
-  @Consume('payment.*', { queue: 'notifications.payment-events', maxAttempts: 4, retryBaseMs: 500 })
+  @Consume(ROUTING_PATTERNS.paymentEvents, { queue: 'notifications.payment-events', maxAttempts: 4, retryBaseMs: 500 })
   onPaymentEvent(@Payload() event: NotifiableEvent, @Ctx() ctx: PgContext): Promise<void> {
     return this.notify(event, ctx);
   }

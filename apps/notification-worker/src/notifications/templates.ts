@@ -1,15 +1,8 @@
+import { ROUTING_KEYS, type OrderCreated, type PaymentOutcome } from '@app/contracts';
 import type { Mail } from '../mail/mailer.js';
 
-/** The fields of order.* and payment.* events the mails use. */
-export interface NotifiableEvent {
-  id?: string;
-  orderId?: string;
-  email: string;
-  total?: string;
-  amount?: string;
-  currency: string;
-  reason?: string;
-}
+/** An order.* or payment.* event: which one it is, the routing key says. */
+export type NotifiableEvent = OrderCreated | PaymentOutcome;
 
 /** The right-hand side of every Message-ID the worker sends. */
 export const MESSAGE_ID_DOMAIN = 'notifications.pg-messaging';
@@ -28,30 +21,38 @@ export function mailMessageId(template: string, eventMessageId: string): string 
 
 /** The mail for an event, or null for events nobody is told about. */
 export function mailFor(routingKey: string, event: NotifiableEvent, eventMessageId: string): Mail | null {
-  const orderId = event.orderId ?? event.id ?? 'unknown';
   const messageId = mailMessageId(routingKey, eventMessageId);
   switch (routingKey) {
-    case 'order.created':
+    case ROUTING_KEYS.orderCreated: {
+      const order = event as OrderCreated;
+      const orderId = order.id ?? 'unknown';
       return {
-        to: event.email,
+        to: order.email,
         subject: `We received your order ${orderId}`,
-        text: `Thank you! Your order ${orderId} of ${event.total} ${event.currency} is waiting for payment.`,
+        text: `Thank you! Your order ${orderId} of ${order.total} ${order.currency} is waiting for payment.`,
         messageId,
       };
-    case 'payment.completed':
+    }
+    case ROUTING_KEYS.paymentCompleted: {
+      const payment = event as PaymentOutcome;
+      const orderId = payment.orderId ?? 'unknown';
       return {
-        to: event.email,
+        to: payment.email,
         subject: `Payment received for order ${orderId}`,
-        text: `We received ${event.amount} ${event.currency} for order ${orderId}. It is on its way.`,
+        text: `We received ${payment.amount} ${payment.currency} for order ${orderId}. It is on its way.`,
         messageId,
       };
-    case 'payment.failed':
+    }
+    case ROUTING_KEYS.paymentFailed: {
+      const payment = event as PaymentOutcome;
+      const orderId = payment.orderId ?? 'unknown';
       return {
-        to: event.email,
+        to: payment.email,
         subject: `Payment failed for order ${orderId}`,
-        text: `We could not charge ${event.amount} ${event.currency} for order ${orderId} (${event.reason ?? 'declined'}). Please try another card.`,
+        text: `We could not charge ${payment.amount} ${payment.currency} for order ${orderId} (${payment.reason ?? 'declined'}). Please try another card.`,
         messageId,
       };
+    }
     default:
       return null;
   }

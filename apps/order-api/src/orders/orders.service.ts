@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ROUTING_KEYS, type OrderCreated, type PaymentOutcome } from '@app/contracts';
 import { Outbox } from '@app/messaging';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { orderRequestFingerprint } from './canonical-request.js';
@@ -10,18 +11,6 @@ import { formatMinorUnits, MAX_MINOR_UNITS, toMinorUnits } from './money.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, type OrderStatus } from './order.entity.js';
 import { toOrderView, type OrderView } from './order-view.js';
-
-/** The payload of `order.created`: the order, plus who to charge and notify. */
-export interface OrderCreatedEvent extends OrderView {
-  customerId: string;
-  email: string;
-}
-
-/** The payload of `payment.completed` / `payment.failed` that the order service reads. */
-export interface PaymentOutcomeEvent {
-  orderId: string;
-  reason?: string;
-}
 
 export interface OrderPage {
   items: OrderView[];
@@ -74,9 +63,9 @@ export class OrdersService {
       });
       const saved = await manager.save(order);
       const view = toOrderView(saved);
-      const event: OrderCreatedEvent = { ...view, customerId, email: dto.email };
+      const event: OrderCreated = { ...view, customerId, email: dto.email };
       await this.outbox.publish(
-        { routingKey: 'order.created', payload: event, messageId: `order-${view.id}-created`, orderingKey: view.id },
+        { routingKey: ROUTING_KEYS.orderCreated, payload: event, messageId: `order-${view.id}-created`, orderingKey: view.id },
         { transaction: manager },
       );
       if (idempotencyKey) {
@@ -115,7 +104,7 @@ export class OrdersService {
   }
 
   /** Moves a pending order to paid or payment_failed; a later or repeated outcome changes nothing. */
-  async applyPaymentOutcome(manager: EntityManager, event: PaymentOutcomeEvent, status: Exclude<OrderStatus, 'pending'>): Promise<boolean> {
+  async applyPaymentOutcome(manager: EntityManager, event: Pick<PaymentOutcome, 'orderId'>, status: Exclude<OrderStatus, 'pending'>): Promise<boolean> {
     const result = await manager.update(OrderEntity, { id: event.orderId, status: 'pending' }, { status });
     return (result.affected ?? 0) > 0;
   }

@@ -1,29 +1,10 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
+import { ROUTING_KEYS, type OrderCreated, type PaymentOutcome } from '@app/contracts';
 import { Consume, Inbox, Outbox, PgContext } from '@app/messaging';
 import type { EntityManager } from 'typeorm';
 import { PaymentProviderClient } from '../provider/payment-provider.client.js';
 import { PaymentEntity } from './payment.entity.js';
-
-/** What the payment worker reads of `order.created`. */
-export interface OrderCreated {
-  id: string;
-  total: string;
-  currency: string;
-  customerId: string;
-  email: string;
-}
-
-/** The payload of `payment.completed` and `payment.failed`. */
-export interface PaymentOutcome {
-  orderId: string;
-  paymentId: string;
-  amount: string;
-  currency: string;
-  customerId: string;
-  email: string;
-  reason?: string;
-}
 
 /**
  * Charges each new order once: the provider call carries the order as idempotency key, and the payment row, the
@@ -40,7 +21,7 @@ export class OrderCreatedHandler {
     private readonly inbox: Inbox<EntityManager>,
   ) {}
 
-  @Consume('order.created', { queue: 'payments.order-created', maxAttempts: 8, retryBaseMs: 500 })
+  @Consume(ROUTING_KEYS.orderCreated, { queue: 'payments.order-created', maxAttempts: 8, retryBaseMs: 500 })
   async charge(@Payload() order: OrderCreated, @Ctx() ctx: PgContext): Promise<void> {
     await this.inbox.process(ctx, async (manager) => {
       const charge = await this.provider.charge({
@@ -69,7 +50,7 @@ export class OrderCreatedHandler {
         ...(charge.reason ? { reason: charge.reason } : {}),
       };
       await this.outbox.publish(
-        { routingKey: completed ? 'payment.completed' : 'payment.failed', payload: outcome, messageId: `payment-${order.id}`, orderingKey: order.id },
+        { routingKey: completed ? ROUTING_KEYS.paymentCompleted : ROUTING_KEYS.paymentFailed, payload: outcome, messageId: `payment-${order.id}`, orderingKey: order.id },
         { transaction: manager },
       );
       this.logger.log(`order ${order.id}: charge ${charge.id} ${charge.status}`);

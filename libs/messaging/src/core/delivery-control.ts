@@ -1,5 +1,5 @@
 import type { Delivery } from '../message.js';
-import type { NackOptions, NackOutcome } from '../drivers/postgres/settler.js';
+import type { NackOptions, NackOutcome } from '../driver/broker-types.js';
 
 /**
  * What a handler can do besides returning (ack) or throwing: an error retries with the queue's backoff, then

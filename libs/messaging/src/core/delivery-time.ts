@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
-
-/** Longest delay a message or a retry can be given: 7 days (from now, for `deliverAt`). */
-export const MAX_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+import { MAX_DELAY_MS } from '../limits.js';
+import { assertIntegerInRange } from '../validation/numbers.js';
 
 /** A delay as the statements take it: at most one of the two is set. */
 export interface DeliveryTime {
@@ -22,9 +21,7 @@ export function deliveryTime(
   if (delayMs !== undefined && deliverAt !== undefined) {
     throw new InvalidArgumentError('Give delayMs or deliverAt, not both', details);
   }
-  if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > maxMs)) {
-    throw new InvalidArgumentError(`delayMs must be an integer from 0 to ${maxMs}, got ${String(delayMs)}`, details);
-  }
+  if (delayMs !== undefined) assertIntegerInRange('delayMs', delayMs, 0, maxMs, details);
   if (deliverAt !== undefined) {
     if (!(deliverAt instanceof Date) || Number.isNaN(deliverAt.getTime())) {
       throw new InvalidArgumentError(`deliverAt must be a valid Date, got ${String(deliverAt)}`, details);

@@ -1,6 +1,7 @@
 import { sep } from 'node:path';
 import { types } from 'node:util';
 import { redactPii } from '../privacy/pii-redaction.js';
+import { MAX_ERROR_TEXT } from '../limits.js';
 
 /** An Error, from this realm or another (Node's own errors under Jest's VM modules are not `instanceof Error`). */
 export function isError(value: unknown): value is Error {
@@ -41,21 +42,24 @@ function trimmedStack(error: Error): string {
 /**
  * The text kept for an error in `last_error` and the death history: the error's name, message and first stack
  * frames without machine paths, then its cause's first line; other values as JSON. Email addresses and phone
- * numbers in it are redacted (it reaches logs, the dead-letter queue and alerts). At most 4,096 characters.
+ * numbers in it are redacted (it reaches logs, the dead-letter queue and alerts). At most MAX_ERROR_TEXT characters.
  */
 export function errorText(error: unknown): string | null {
   if (error === undefined || error === null) return null;
-  return redactPii(unredactedErrorText(error)).slice(0, 4096);
+  return redactPii(unredactedErrorText(error)).slice(0, MAX_ERROR_TEXT);
 }
+
+/** Text cut before redaction, which can shorten it: twice what is kept. */
+const MAX_UNREDACTED_TEXT = 2 * MAX_ERROR_TEXT;
 
 function unredactedErrorText(error: unknown): string {
   if (isError(error)) {
     const cause = isError(error.cause) ? `\nCaused by: ${error.cause.name}: ${error.cause.message.split('\n')[0]}` : '';
-    return `${trimmedStack(error)}${cause}`.slice(0, 8192);
+    return `${trimmedStack(error)}${cause}`.slice(0, MAX_UNREDACTED_TEXT);
   }
   try {
-    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, 8192);
+    return (typeof error === 'string' ? error : JSON.stringify(error)).slice(0, MAX_UNREDACTED_TEXT);
   } catch {
-    return String(error).slice(0, 8192);
+    return String(error).slice(0, MAX_UNREDACTED_TEXT);
   }
 }

@@ -3,7 +3,8 @@ import { deliveryTime } from './delivery-time.js';
 import type { BrokerLogger } from './logger.js';
 import type { Delivery } from '../message.js';
 import { isError } from './error-text.js';
-import { MAX_NACK_DELAY_MS, type NackOptions, type NackOutcome } from '../drivers/postgres/settler.js';
+import type { NackOptions, NackOutcome } from '../driver/broker-types.js';
+import { MAX_NACK_DELAY_MS } from '../limits.js';
 import { redactPii } from '../privacy/pii-redaction.js';
 
 /** Longest error text in a failure's log line; the whole error goes to the debug level and the death history. */

@@ -1,19 +1,12 @@
 import { BackgroundLoop } from '../core/background-loop.js';
-import type { Broker } from '../drivers/postgres/broker.js';
+import type { MaintenanceChore, MessageBroker } from '../driver/message-broker.js';
 import { consoleLogger, type BrokerLogger } from '../core/logger.js';
 import type { Transaction } from '../postgres/sql-executor.js';
 import type { Inbox } from '../inbox/inbox.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 
-/** One cleanup job: a statement run every `intervalMs`, in batches. */
-export interface Chore {
-  /** For the log lines: "Inbox purge". */
-  name: string;
-  /** Between runs, in ms. */
-  intervalMs: number;
-  /** Removes up to `limit` rows (or things); returns how many. A full batch runs again at once. */
-  run(limit: number): Promise<number>;
-}
+/** One cleanup job, run every `intervalMs` in batches of up to `limit` (a full batch runs again at once). */
+export type Chore = MaintenanceChore;
 
 export interface HousekeepingOptions {
   /** Rows one statement removes at most; a full batch is followed by another at once. Default 10,000. */
@@ -76,23 +69,13 @@ export class Housekeeping {
     );
   }
 
-  /** The broker's chores: forget expired deduplication ids, delete expired queues. */
-  static forBroker(broker: Broker, options: BrokerHousekeepingOptions = {}): Housekeeping {
-    return new Housekeeping(
-      [
-        {
-          name: 'Deduplication purge',
-          intervalMs: options.deduplicationPurgeIntervalMs ?? HOUSEKEEPING_DEFAULTS.deduplicationPurgeIntervalMs,
-          run: (limit) => broker.purgeExpiredDeduplication({ limit }),
-        },
-        {
-          name: 'Expired queue sweep',
-          intervalMs: options.expiredQueueSweepIntervalMs ?? HOUSEKEEPING_DEFAULTS.expiredQueueSweepIntervalMs,
-          run: async () => (await broker.deleteExpiredQueues()).length,
-        },
-      ],
-      options,
-    );
+  /** The broker's chores (PostgreSQL: forget expired deduplication ids, delete expired queues; RabbitMQ: none). */
+  static forBroker(broker: MessageBroker, options: BrokerHousekeepingOptions = {}): Housekeeping {
+    const chores = broker.maintenanceChores({
+      deduplicationPurgeIntervalMs: options.deduplicationPurgeIntervalMs ?? HOUSEKEEPING_DEFAULTS.deduplicationPurgeIntervalMs,
+      expiredQueueSweepIntervalMs: options.expiredQueueSweepIntervalMs ?? HOUSEKEEPING_DEFAULTS.expiredQueueSweepIntervalMs,
+    });
+    return new Housekeeping(chores, options);
   }
 
   /** A service's chore: delete inbox rows older than the inbox's retention. */

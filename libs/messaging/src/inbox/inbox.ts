@@ -61,7 +61,7 @@ export class Inbox<T extends Transaction> {
 
   /**
    * Runs `work` once per (consumer, message id): in a transaction with the inbox row, or not at all when the row
-   * exists. Accepts a PgContext (`ctx`) or a Delivery-like `{ messageId, consumer }`.
+   * exists. Accepts a MessagingContext (`ctx`) or a Delivery-like `{ messageId, consumer }`.
    */
   async process<R>(message: InboxMessage | { getMessageId(): string; getQueue(): string }, work: (transaction: T) => Promise<R>): Promise<InboxResult<R>> {
     const { messageId, consumer } = 'getMessageId' in message ? { messageId: message.getMessageId(), consumer: message.getQueue() } : message;

@@ -5,7 +5,7 @@ import { pino, type LevelWithSilent } from 'pino';
 import { InvalidArgumentError } from '../errors.js';
 import { OPS_PATHS } from '../ops/ops-listener.js';
 import { redactPii } from '../privacy/pii-redaction.js';
-import { PgContext } from '../transport/pg.context.js';
+import { MessagingContext } from '../transport/messaging.context.js';
 
 const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -21,9 +21,9 @@ export function traceContextFields(): { trace_id?: string; span_id?: string; tra
   return { trace_id: ids.traceId, span_id: ids.spanId, trace_flags: ids.traceFlags.toString(16).padStart(2, '0') };
 }
 
-function pgContext(context: ExecutionContext): PgContext | null {
+function pgContext(context: ExecutionContext): MessagingContext | null {
   const rpc: unknown = context.switchToRpc().getContext();
-  return rpc instanceof PgContext ? rpc : null;
+  return rpc instanceof MessagingContext ? rpc : null;
 }
 
 /** LOG_LEVEL, checked: a typo must not silence an app. */

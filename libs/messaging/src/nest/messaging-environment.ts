@@ -1,9 +1,9 @@
+import { MESSAGING_DRIVER_ENVIRONMENT, MESSAGING_DRIVERS, type ConnectBrokerOptions, type MessagingDriver } from '../connect-broker.js';
 import { InvalidArgumentError } from '../errors.js';
 import { readEnvironment, requireDatabaseUrl } from './environment.js';
 
-/** The brokers an app can run on; its own database (outbox, inbox, its data) is PostgreSQL on either. */
-export const MESSAGING_DRIVERS = ['postgres', 'rabbitmq'] as const;
-export type MessagingDriver = (typeof MESSAGING_DRIVERS)[number];
+// The brokers an app can run on are connectBroker's drivers; its own database (outbox, inbox, its data) is
+// PostgreSQL on either.
 
 export const MESSAGING_ENVIRONMENT_DEFAULTS = {
   /** MESSAGING_DRIVER unset: the PostgreSQL broker, as before drivers existed. */
@@ -13,7 +13,7 @@ export const MESSAGING_ENVIRONMENT_DEFAULTS = {
 } as const satisfies { driver: MessagingDriver; exchange: string };
 
 /** The variables readMessagingEnvironment reads (RABBITMQ_URL may come from RABBITMQ_URL_FILE, a secret file). */
-export const MESSAGING_ENVIRONMENT = ['MESSAGING_DRIVER', 'RABBITMQ_URL', 'RABBITMQ_EXCHANGE'] as const;
+export const MESSAGING_ENVIRONMENT = [MESSAGING_DRIVER_ENVIRONMENT, 'RABBITMQ_URL', 'RABBITMQ_EXCHANGE'] as const;
 
 /** Which broker an app connects to, as its environment says. */
 export interface MessagingEnvironment {
@@ -80,16 +80,17 @@ export function readBrokerDatabaseUrl(messaging: MessagingEnvironment, variable 
   return messaging.driver === 'postgres' ? requireDatabaseUrl(variable, env) : undefined;
 }
 
+/** Options only the PostgreSQL driver has, which an app sets for its broker there (its role's name, migrations). */
+export type PostgresOnlyOptions = Omit<Extract<ConnectBrokerOptions, { driver?: 'postgres' }>, 'driver' | 'connectionString' | 'pool'>;
+
 /**
- * The broker MessagingModule.forRoot connects an app to, from its config (`messaging` unset: postgres): spread into
- * the module's options. The one place the apps' driver choice meets the library's broker options.
+ * The broker options (connectBroker's, which MessagingModule.forRoot takes) for an app's config (`messaging` unset:
+ * postgres): on postgres the broker database with `postgres`, on rabbitmq the URL and exchange. The one place the
+ * apps' driver choice meets the library's options.
  */
-export function messagingConnection(config: { messaging?: MessagingEnvironment; brokerDatabaseUrl?: string }): { connectionString: string } {
+export function messagingConnection(config: { messaging?: MessagingEnvironment; brokerDatabaseUrl?: string }, postgres: PostgresOnlyOptions = {}): ConnectBrokerOptions {
   const messaging = config.messaging ?? { driver: MESSAGING_ENVIRONMENT_DEFAULTS.driver };
-  if (messaging.driver === 'rabbitmq') {
-    // Until connectBroker and the RabbitMQ driver are merged, MessagingModule connects the PostgreSQL broker only.
-    throw new InvalidArgumentError('MESSAGING_DRIVER=rabbitmq: this build of the messaging library has no RabbitMQ driver yet', { variable: 'MESSAGING_DRIVER' });
-  }
+  if (messaging.driver === 'rabbitmq') return { driver: 'rabbitmq', url: messaging.rabbitmqUrl, exchange: messaging.exchange };
   if (!config.brokerDatabaseUrl) throw new InvalidArgumentError('BROKER_DATABASE_URL (or BROKER_DATABASE_URL_FILE) is not set', { variable: 'BROKER_DATABASE_URL' });
-  return { connectionString: config.brokerDatabaseUrl };
+  return { driver: 'postgres', connectionString: config.brokerDatabaseUrl, ...postgres };
 }

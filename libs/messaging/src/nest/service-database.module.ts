@@ -2,13 +2,15 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
+import { MESSAGE_BROKER } from '../message-broker.token.js';
 import { ERROR_LISTENING_POOL } from '../postgres/sql-executor.js';
 import { Housekeeping, type InboxHousekeepingOptions } from '../housekeeping/housekeeping.js';
 import { Inbox, type InboxOptions } from '../inbox/inbox.js';
 import { Outbox } from '../outbox/outbox.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
-import { migrateDatabase, SERVICE_MIGRATIONS } from '../postgres/migrator.js';
+import { applyMigrationsToDatabase } from '../postgres/migrator.js';
+import { SERVICE_MIGRATIONS } from '../postgres/service-migrations/index.js';
 import { SERVICE_SCHEMA, SERVICE_TYPEORM_MIGRATIONS_TABLE } from './service-migrations.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { runWhileAppRuns } from './background-task.js';
@@ -73,7 +75,7 @@ export class ServiceDatabaseModule {
         TypeOrmModule.forRootAsync({
           useFactory: async () => {
             const migrate = options.migrate ?? true;
-            if (migrate) await migrateDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
+            if (migrate) await applyMigrationsToDatabase(options.url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
             return { ...dataSource(sizes.poolSize), migrations: options.migrations, migrationsTableName: SERVICE_TYPEORM_MIGRATIONS_TABLE, migrationsRun: migrate };
           },
         }),
@@ -92,7 +94,7 @@ export class ServiceDatabaseModule {
         ...(options.relay === false
           ? []
           : [
-              runWhileAppRuns('outbox-relay', [Broker], (broker: Broker) =>
+              runWhileAppRuns('outbox-relay', [MESSAGE_BROKER], (broker: MessageBroker) =>
                 new OutboxRelay({ database: options.url, poolSize: sizes.relayPoolSize, schema: SERVICE_SCHEMA, broker, listen: !options.pgbouncer, logger: nestBrokerLogger() }).start(),
               ),
             ]),

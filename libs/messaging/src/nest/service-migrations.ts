@@ -1,5 +1,6 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { migrateDatabase, SERVICE_MIGRATIONS } from '../postgres/migrator.js';
+import { applyMigrationsToDatabase } from '../postgres/migrator.js';
+import { SERVICE_MIGRATIONS } from '../postgres/service-migrations/index.js';
 
 /** Schema of the outbox and inbox tables in a service's database. */
 export const SERVICE_SCHEMA = 'messaging';
@@ -13,7 +14,7 @@ export const SERVICE_TYPEORM_MIGRATIONS_TABLE = 'typeorm_migrations';
  * `npm run migrate`), when the app itself connects as a role that may not run DDL.
  */
 export async function migrateServiceDatabase(url: string, migrations: NonNullable<DataSourceOptions['migrations']>): Promise<void> {
-  await migrateDatabase(url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
+  await applyMigrationsToDatabase(url, SERVICE_SCHEMA, SERVICE_MIGRATIONS);
   const dataSource = new DataSource({ type: 'postgres', url, migrations, migrationsTableName: SERVICE_TYPEORM_MIGRATIONS_TABLE, poolSize: 1 });
   await dataSource.initialize();
   try {

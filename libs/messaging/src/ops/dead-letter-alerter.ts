@@ -1,11 +1,10 @@
 import { Counter, register, type Registry } from 'prom-client';
 import { BackgroundLoop } from '../core/background-loop.js';
-import type { Broker } from '../drivers/postgres/broker.js';
 import { consoleLogger, type BrokerLogger } from '../core/logger.js';
-import { errorText } from '../drivers/postgres/settler.js';
-import { inTransaction, type SqlExecutor } from '../postgres/sql-executor.js';
+import { errorText } from '../core/error-text.js';
+import type { DeadLetterEvent } from '../driver/dead-letter-event.js';
+import type { MessageBroker } from '../driver/message-broker.js';
 import { redactPii } from '../privacy/pii-redaction.js';
-import { BrokerStatements, DEAD_LETTER_WAKE_UP } from '../drivers/postgres/statements/broker-statements.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { AlertRateLimiter } from './alert-rate-limiter.js';
@@ -25,7 +24,8 @@ export interface DeadLetterAlert {
 }
 
 export interface DeadLetterAlerterOptions {
-  broker: Broker;
+  /** Where the dead-letter events come from (takeDeadLetterEvents) and the `messaging.dead_lettered` events go. */
+  broker: MessageBroker;
   /** Slack-compatible incoming webhook (`{ "text": ... }` is POSTed). Default: none. */
   webhookUrl?: string;
   /** Alerts posted one by one per window; the rest go into one summary. Default 5. */
@@ -42,18 +42,7 @@ export interface DeadLetterAlerterOptions {
   logger?: BrokerLogger;
 }
 
-interface EventRow {
-  id: string;
-  queue: string;
-  dead_letter_queue: string | null;
-  message_id: string;
-  routing_key: string;
-  reason: string;
-  error: string | null;
-  occurred_at: Date;
-}
-
-/** Events taken per round (the statement's LIMIT). */
+/** Events taken per round. */
 const ALERT_BATCH = 100;
 
 const counters = new WeakMap<Registry, Counter<'queue' | 'reason'>>();
@@ -65,7 +54,6 @@ const counters = new WeakMap<Registry, Counter<'queue' | 'reason'>>();
  * repeats an alert at worst, never loses one. Several alerters may run; each event is taken by one.
  */
 export class DeadLetterAlerter {
-  private readonly sql: BrokerStatements;
   private readonly limiter: AlertRateLimiter;
   private readonly counter: Counter<'queue' | 'reason'>;
   private readonly logger: BrokerLogger;
@@ -75,7 +63,6 @@ export class DeadLetterAlerter {
   alerted = 0;
 
   constructor(private readonly options: DeadLetterAlerterOptions) {
-    this.sql = new BrokerStatements(options.broker.schema, { prepared: options.broker.preparedStatements });
     this.limiter = new AlertRateLimiter(
       assertIntegerInRange('maxAlertsPerWindow', options.maxAlertsPerWindow ?? 5, 0, 10_000),
       assertIntegerInRange('windowMs', options.windowMs ?? 60_000, 1, 86_400_000),
@@ -106,7 +93,7 @@ export class DeadLetterAlerter {
   }
 
   async start(): Promise<this> {
-    this.unsubscribe ??= await this.options.broker.onWakeUp(DEAD_LETTER_WAKE_UP, () => this.loop.wake());
+    this.unsubscribe ??= await this.options.broker.onDeadLetterEvent(() => this.loop.wake());
     this.loop.start();
     return this;
   }
@@ -119,14 +106,11 @@ export class DeadLetterAlerter {
 
   /** Alerts on the dead letters recorded so far (up to 100); returns how many. */
   alertOnce(): Promise<number> {
-    return untraced(() => inTransaction(this.options.broker.pool, (db) => this.alertBatch(db)));
-  }
-
-  private async alertBatch(db: SqlExecutor): Promise<number> {
-    const rows = await db.run<EventRow>(this.sql.lockDeadLetterEvents());
-    for (const row of rows) await this.alert(toAlert(row));
-    if (rows.length > 0) await db.run(this.sql.deleteDeadLetterEvents(rows.map((r) => r.id)));
-    return rows.length;
+    return untraced(() =>
+      this.options.broker.takeDeadLetterEvents(ALERT_BATCH, async (events) => {
+        for (const event of events) await this.alert(toAlert(event));
+      }),
+    );
   }
 
   private async alert(alert: DeadLetterAlert): Promise<void> {
@@ -172,16 +156,12 @@ export class DeadLetterAlerter {
   }
 }
 
-function toAlert(row: EventRow): DeadLetterAlert {
+function toAlert(event: DeadLetterEvent): DeadLetterAlert {
   return {
-    queue: row.queue,
-    deadLetterQueue: row.dead_letter_queue,
-    messageId: row.message_id,
-    routingKey: row.routing_key,
-    reason: row.reason,
-    // Redacted when it was stored; again here for rows stored before that (or by another writer).
-    error: row.error === null ? null : redactPii(row.error),
-    occurredAt: row.occurred_at.toISOString(),
+    ...event,
+    // Redacted when it was stored; again here for events stored before that (or by another writer).
+    error: event.error === null ? null : redactPii(event.error),
+    occurredAt: event.occurredAt.toISOString(),
   };
 }
 

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator, type HealthCheckResult, type HealthIndicatorFunction } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
+import { MESSAGE_BROKER } from '../message-broker.token.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { OpsEndpoint } from './ops-listener.js';
 
@@ -20,9 +21,9 @@ export interface HealthOptions {
 /**
  * Health in terminus' shape (`{ status, info, error, details }`, 503 when down), for container and Kubernetes
  * probes. `GET /health/live`: the process answers (restart it if not). `GET /health/ready` and `GET /health`:
- * ready for work: the broker database and the service's own database (when ServiceDatabaseModule is there)
- * answer within the timeout, every consumer of this process runs, and the LISTEN connection is up when consumers
- * listen. Needs MessagingModule (it brings TerminusModule). With OpsModule, only on the ops port.
+ * ready for work: the broker and the service's own database (when ServiceDatabaseModule is there) answer within
+ * the timeout, every consumer of this process runs, and the broker's push connection (PostgreSQL's LISTEN) is up
+ * when it is in use. Needs MessagingModule (it brings TerminusModule). With OpsModule, only on the ops port.
  */
 @Controller('health')
 @OpsEndpoint()
@@ -33,7 +34,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly typeOrm: TypeOrmHealthIndicator,
-    private readonly broker: Broker,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(HEALTH_OPTIONS) options: HealthOptions | null,
   ) {
@@ -66,7 +67,7 @@ export class HealthController {
   }
 
   private listener() {
-    const state = this.broker.listenerState;
+    const state = this.broker.connectionState;
     const session = this.indicators.check('listen');
     return state === 'disconnected' ? session.down({ state }) : session.up({ state });
   }

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { Gauge, register, type Registry } from 'prom-client';
-import { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
+import { MESSAGE_BROKER } from '../message-broker.token.js';
 import { OpsEndpoint } from './ops-listener.js';
 import { registerProcessMetrics } from './process-metrics.js';
 
@@ -45,7 +46,7 @@ export class MetricsController {
   private readonly brokerMetrics: boolean;
 
   constructor(
-    private readonly broker: Broker,
+    @Inject(MESSAGE_BROKER) private readonly broker: MessageBroker,
     @Optional() @Inject(METRICS_OPTIONS) options: MetricsOptions | null,
   ) {
     this.registry = options?.registry ?? register;

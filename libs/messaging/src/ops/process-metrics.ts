@@ -1,16 +1,16 @@
 import { collectDefaultMetrics, Counter, Histogram, type Registry } from 'prom-client';
-import type { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
 
 const withDefaults = new WeakSet<Registry>();
 const consumerMetrics = new WeakMap<Registry, { handled: Counter<'queue' | 'outcome'>; duration: Histogram<'queue'> }>();
-const observed = new WeakMap<Registry, WeakSet<Broker>>();
+const observed = new WeakMap<Registry, WeakSet<MessageBroker>>();
 
 /**
  * This process's own metrics on `registry`, each registered once however many controllers share it: prom-client's
  * default process and Node.js metrics (CPU, memory, event-loop lag, GC...), and the messages this process's
  * consumers handled, by queue and outcome, with the handlers' durations.
  */
-export function registerProcessMetrics(registry: Registry, broker: Broker): void {
+export function registerProcessMetrics(registry: Registry, broker: MessageBroker): void {
   if (!withDefaults.has(registry)) {
     // The event-loop delay monitor samples on a timer: prom-client's default 10 ms cost an idle process 6 ms of CPU
     // per second (measured: 94 vs 35 ms over 10 s); every 100 ms costs next to nothing (38 ms) and still sees lag.
@@ -36,7 +36,7 @@ export function registerProcessMetrics(registry: Registry, broker: Broker): void
     };
     consumerMetrics.set(registry, metrics);
   }
-  const brokers = observed.get(registry) ?? new WeakSet<Broker>();
+  const brokers = observed.get(registry) ?? new WeakSet<MessageBroker>();
   observed.set(registry, brokers);
   if (brokers.has(broker)) return;
   brokers.add(broker);

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { BackgroundLoop } from '../core/background-loop.js';
-import type { Broker } from '../drivers/postgres/broker.js';
+import type { MessageBroker } from '../driver/message-broker.js';
 import { consoleLogger, type BrokerLogger } from '../core/logger.js';
 import { ERROR_LISTENING_POOL, inTransaction, type SqlExecutor } from '../postgres/sql-executor.js';
-import { WakeUpListener } from '../drivers/postgres/wake-up-listener.js';
+import { WakeUpListener } from '../postgres/wake-up-listener.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
-import { errorText } from '../drivers/postgres/settler.js';
+import { errorText } from '../core/error-text.js';
 import { ServiceStatements, type OutboxRow } from '../postgres/service-statements.js';
 import { startRelaySpan, untraced } from '../telemetry/messaging-spans.js';
 
@@ -17,7 +17,7 @@ export interface OutboxRelayOptions {
   /** Schema of the outbox. Default 'messaging'. */
   schema?: string;
   /** The broker to move messages to (it may live in another database). */
-  broker: Broker;
+  broker: MessageBroker;
   /** Rows per round. Default 200. */
   batchSize?: number;
   /** Poll this often while idle, in ms; NOTIFY wakes it sooner. Default 1,000. */
@@ -132,10 +132,9 @@ export class OutboxRelay {
       await db.run(this.sql.deferOutbox(rows.map((r) => r.id), errorText(error) ?? 'publish failed'));
       throw error;
     }
-    const refusedIds = new Set(result.unroutable);
-    rows.forEach((row, i) => spans[i].end(refusedIds.has(row.message_id) ? new Error('no queue is bound to the routing key') : undefined));
-    await this.options.afterSend?.(rows.map((r) => r.message_id));
     const unroutable = new Set(result.unroutable);
+    rows.forEach((row, i) => spans[i].end(unroutable.has(row.message_id) ? new Error('no queue is bound to the routing key') : undefined));
+    await this.options.afterSend?.(rows.map((r) => r.message_id));
     const refused = rows.filter((r) => unroutable.has(r.message_id));
     const sent = rows.filter((r) => !unroutable.has(r.message_id));
     if (refused.length > 0) {

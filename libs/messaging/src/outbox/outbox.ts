@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { OutgoingMessage } from '../message.js';
-import { chunkColumns, MESSAGE_FIELDS, messageColumns } from '../drivers/postgres/message-columns.js';
-import { MAX_PUBLISH_BATCH } from '../drivers/postgres/publisher.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, MESSAGE_FIELDS, messageColumns } from '../postgres/message-columns.js';
 import { toExecutor, withSavepoint, type Transaction } from '../postgres/sql-executor.js';
 import { ServiceStatements, type OutboxColumns } from '../postgres/service-statements.js';
 import { withSendSpan } from '../telemetry/messaging-spans.js';

@@ -1,14 +1,9 @@
 import pg from 'pg';
 import { survivingConnectionErrors, type SqlClient } from './sql-executor.js';
 import { quoteIdent, schemaIdent } from './identifiers.js';
-import * as broker0001 from '../drivers/postgres/migrations/0001_broker_schema.js';
-import * as broker0002 from '../drivers/postgres/migrations/0002_deduplication.js';
-import * as broker0003 from '../drivers/postgres/migrations/0003_dead_letter_events.js';
-import * as broker0004 from '../drivers/postgres/migrations/0004_queue_expiry.js';
-import * as service0001 from './service-migrations/0001_outbox_inbox.js';
-import * as service0002 from './service-migrations/0002_outbox_deliver_at.js';
 
-interface Migration {
+/** One numbered step of a set: `up` renders its SQL for the validated, quoted schema name. */
+export interface Migration {
   version: number;
   name: string;
   up(schema: string): string;
@@ -21,24 +16,20 @@ export interface MigrationSet {
   migrations: readonly Migration[];
 }
 
-/** The broker's tables: queues, bindings, messages (in the broker's database). */
-export const BROKER_MIGRATIONS: MigrationSet = { name: 'broker', table: 'schema_migrations', migrations: [broker0001, broker0002, broker0003, broker0004] };
-
-/** A service's own tables: outbox and inbox (in the service's database; may share a schema with the broker). */
-export const SERVICE_MIGRATIONS: MigrationSet = { name: 'service', table: 'service_schema_migrations', migrations: [service0001, service0002] };
-
-/** The newest broker schema version this code knows. */
-export const LATEST_SCHEMA_VERSION = BROKER_MIGRATIONS.migrations[BROKER_MIGRATIONS.migrations.length - 1].version;
+/** The newest version of a set. */
+export function latestVersion(set: MigrationSet): number {
+  return set.migrations[set.migrations.length - 1].version;
+}
 
 /**
  * Brings a schema up to date with a migration set, in one transaction. A transaction-scoped advisory lock keyed by
  * the schema and set serialises concurrent migrators (two processes booting at once): the second waits, then
  * finds nothing to do. Returns the versions it applied.
  */
-export async function migrate(client: SqlClient, schema: string, set: MigrationSet = BROKER_MIGRATIONS): Promise<number[]> {
+export async function applyMigrations(client: SqlClient, schema: string, set: MigrationSet): Promise<number[]> {
   const s = schemaIdent(schema);
   const table = `${s}.${quoteIdent(set.table)}`;
-  const latest = set.migrations[set.migrations.length - 1].version;
+  const latest = latestVersion(set);
   const applied: number[] = [];
   await client.query('BEGIN');
   try {
@@ -67,11 +58,11 @@ export async function migrate(client: SqlClient, schema: string, set: MigrationS
 }
 
 /** Migrates a schema of the database at `url` with its own short-lived connection. */
-export async function migrateDatabase(url: string, schema: string, set: MigrationSet = BROKER_MIGRATIONS): Promise<number[]> {
+export async function applyMigrationsToDatabase(url: string, schema: string, set: MigrationSet): Promise<number[]> {
   const client = survivingConnectionErrors(new pg.Client({ connectionString: url }));
   await client.connect();
   try {
-    return await migrate(client, schema, set);
+    return await applyMigrations(client, schema, set);
   } finally {
     await client.end();
   }

@@ -1,6 +1,7 @@
 import type { SqlStatement } from './sql-executor.js';
 import { schemaIdent, channelName } from './identifiers.js';
-import type { PublishColumns } from '../drivers/postgres/statements/broker-statements.js';
+import type { PublishColumns } from './publish-columns.js';
+import { MAX_ERROR_TEXT } from '../limits.js';
 
 export interface OutboxColumns extends PublishColumns {
   orderingKeys: (string | null)[];
@@ -81,16 +82,12 @@ export class ServiceStatements {
     return {
       text: `UPDATE ${this.s}.outbox
                 SET attempts = attempts + 1,
-                    last_error = left($2, 4096),
+                    last_error = left($2, ${MAX_ERROR_TEXT}),
                     available_at = statement_timestamp() + make_interval(secs => least(300, power(2, least(attempts, 10))))
               WHERE id = ANY($1::bigint[]) AND available_at <= statement_timestamp()
              RETURNING id`,
       values: [ids, error],
     };
-  }
-
-  countOutbox(): SqlStatement {
-    return { text: `SELECT count(*)::int AS n FROM ${this.s}.outbox`, values: [] };
   }
 
   /** Records that `consumer` processed `messageId`; returns no row when it already had. */

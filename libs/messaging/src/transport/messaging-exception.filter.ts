@@ -2,7 +2,7 @@ import { Catch, type ArgumentsHost, type HttpServer } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { BaseRpcExceptionFilter, RpcException } from '@nestjs/microservices';
 import { throwError, type Observable } from 'rxjs';
-import { PgContext } from './pg.context.js';
+import { MessagingContext } from './messaging.context.js';
 
 /** What Nest's RPC filter answers for an error that is not an RpcException. */
 const UNKNOWN_ERROR = { status: 'error', message: 'Internal server error' };
@@ -15,7 +15,7 @@ const UNKNOWN_ERROR = { status: 'error', message: 'Internal server error' };
  *
  * On a microservice: `app.useGlobalFilters(new MessagingExceptionFilter())`. In a hybrid app (whose connected
  * microservices are initialised at once, so their own filters cannot be set), register it on the app with the HTTP
- * adapter, which it uses for HTTP errors as Nest's default filter does; `connectPgServer` does both.
+ * adapter, which it uses for HTTP errors as Nest's default filter does; `connectMessagingServer` does both.
  */
 @Catch()
 export class MessagingExceptionFilter extends BaseRpcExceptionFilter {
@@ -32,8 +32,8 @@ export class MessagingExceptionFilter extends BaseRpcExceptionFilter {
       return undefined as unknown as Observable<unknown>;
     }
     const context = host.getArgByIndex(1) as unknown;
-    if (!(context instanceof PgContext)) return super.catch(exception, host);
-    context.failure = exception;
+    if (!(context instanceof MessagingContext)) return super.catch(exception, host);
+    context.recordFailure(exception);
     if (exception instanceof RpcException) return super.catch(exception, host);
     return throwError(() => UNKNOWN_ERROR);
   }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { InvalidArgumentError } from '../../errors.js';
 import { assertSchemaName } from '../../validation/names.js';
+import { assertIntegerInRange } from '../../validation/numbers.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_PAYLOAD_BYTES_LIMIT } from '../../validation/payload.js';
 import type { BrokerLogger } from '../../core/logger.js';
 import { ERROR_LISTENING_POOL } from '../../postgres/sql-executor.js';
@@ -36,6 +37,9 @@ export interface BrokerOptions {
   preparedStatements?: boolean;
 }
 
+/** Most connections in the pool the broker creates. */
+const MAX_POOL_SIZE = 1000;
+
 export const BROKER_DEFAULTS = {
   poolSize: 10,
   schema: 'messaging',
@@ -56,15 +60,8 @@ export function validateBrokerOptions(options: BrokerOptions): void {
       throw new InvalidArgumentError(`${option} must be a boolean, got ${String(options[option])}`, { option });
     }
   }
-  const { poolSize, maxPayloadBytes } = options;
-  if (poolSize !== undefined && (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)) {
-    throw new InvalidArgumentError(`poolSize must be an integer from 1 to 1000, got ${String(poolSize)}`, { option: 'poolSize' });
-  }
-  if (maxPayloadBytes !== undefined && (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < 1 || maxPayloadBytes > MAX_PAYLOAD_BYTES_LIMIT)) {
-    throw new InvalidArgumentError(`maxPayloadBytes must be an integer from 1 to ${MAX_PAYLOAD_BYTES_LIMIT}, got ${String(maxPayloadBytes)}`, {
-      option: 'maxPayloadBytes',
-    });
-  }
+  if (options.poolSize !== undefined) assertIntegerInRange('poolSize', options.poolSize, 1, MAX_POOL_SIZE);
+  if (options.maxPayloadBytes !== undefined) assertIntegerInRange('maxPayloadBytes', options.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES_LIMIT);
 }
 
 /** Whether the broker runs named statements: `preparedStatements`, else not behind PgBouncer. */

@@ -1,33 +1,42 @@
 import type { ClaimOptions } from '../../driver/broker-types.js';
 export type { ClaimOptions } from '../../driver/broker-types.js';
 import pg from 'pg';
-import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../../errors.js';
-import { assertKnownFields } from '../../validation/fields.js';
-import { BrokerStatements } from './statements/broker-statements.js';
-import { migrate } from '../../postgres/migrator.js';
+import type { BrokerCapabilities } from '../../driver/capabilities.js';
+import type { DeadLetterEvent } from '../../driver/dead-letter-event.js';
+import type { MaintenanceChore, MessageBroker, ReplyInbox } from '../../driver/message-broker.js';
+import { BrokerClosedError, LeaseLostError } from '../../errors.js';
+import { BrokerStatements, DEAD_LETTER_WAKE_UP } from './statements/broker-statements.js';
+import { migrate } from './migrations/index.js';
 import type { QueueOptions } from '../../topology/queue-options.js';
 import { Topology, type QueueInfo } from './topology.js';
 import { assertHeldDeliveries } from '../../validation/delivery.js';
 import { assertQueueName } from '../../validation/names.js';
-import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js';
+import { assertIntegerInRange } from '../../validation/numbers.js';
 import { BROKER_DEFAULTS, brokerPoolConfig, usesPreparedStatements, validateBrokerOptions, type BrokerOptions } from './broker-options.js';
-import { Consumer, type ClaimedBatch, type ConsumerOptions, type HandledMessage, type MessageHandler } from './consumer.js';
+import type { Consumer, ConsumerOptions, HandledMessage, MessageHandler } from './consumer.js';
 import { consoleLogger, type BrokerLogger } from '../../core/logger.js';
-import { toDelivery, type Delivery, type DeliveryRow, type OutgoingMessage } from '../../message.js';
+import type { Delivery, OutgoingMessage } from '../../message.js';
 import { QueueAdmin, type QueueDepth, type QueueStats, type RedriveOptions } from './queue-admin.js';
 import { Publisher, type PublishOptions, type PublishResult } from './publisher.js';
 import { Settler, type NackOptions, type NackOutcome, type SettleResult } from './settler.js';
 import { inTransaction, pgExecutor, withClient, type SqlExecutor } from '../../postgres/sql-executor.js';
-import { WakeUpListener } from './wake-up-listener.js';
+import { WakeUpListener } from '../../postgres/wake-up-listener.js';
+import { POSTGRES_CAPABILITIES } from './capabilities.js';
+import { Claimer, MAX_CLAIM_LEASE_MS } from './claimer.js';
+import { ConsumerRegistry } from './consumer-registry.js';
+import { takeDeadLetterEvents } from './dead-letter-events.js';
+import { postgresMaintenanceChores } from './maintenance-chores.js';
+import { openReplyQueue } from './reply-inbox.js';
 import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
 
-const CLAIM_OPTIONS: ReadonlySet<string> = new Set(['limit', 'leaseMs']);
-
 /**
- * PostgreSQL as a message broker: topology, publish, claim and settle, and consumers. One instance per process is
- * enough; it owns a pool (unless given one) and one LISTEN connection shared by its consumers.
+ * PostgreSQL as a message broker (the `MessageBroker` of the postgres driver): topology, publish, claim and settle,
+ * and consumers. One instance per process is enough; it owns a pool (unless given one) and one LISTEN connection
+ * shared by its consumers. Besides the interface it offers what only PostgreSQL has: the pool, queue expiry
+ * (renewQueue), wake-ups by NOTIFY payload.
  */
-export class Broker {
+export class Broker implements MessageBroker {
+  readonly capabilities: BrokerCapabilities = POSTGRES_CAPABILITIES;
   readonly schema: string;
   /** Behind PgBouncer in transaction mode (`pgbouncer` option): nothing LISTENs, consumers poll. */
   readonly pgbouncer: boolean;
@@ -38,16 +47,15 @@ export class Broker {
   private readonly publisher: Publisher;
   private readonly settler: Settler;
   private readonly admin: QueueAdmin;
+  private readonly claimer: Claimer;
   private readonly listener: WakeUpListener;
-  private readonly consumers = new Set<Consumer<never>>();
-  private readonly handledListeners = new Set<(message: HandledMessage) => void>();
-  /** Queues whose consumer stopped while the broker stayed open, until another consumes them. */
-  private readonly stoppedQueues = new Set<string>();
+  private readonly consumers: ConsumerRegistry;
   private readonly db: SqlExecutor;
   private readonly logger: BrokerLogger;
   private closed = false;
 
   private constructor(
+    /** The broker database's pool (PostgreSQL-only: callers above the MessageBroker interface do not need it). */
     readonly pool: pg.Pool,
     private readonly ownsPool: boolean,
     options: BrokerOptions,
@@ -62,7 +70,10 @@ export class Broker {
     this.publisher = new Publisher(this.sql, this.db, (work) => inTransaction(pool, work), options.maxPayloadBytes ?? BROKER_DEFAULTS.maxPayloadBytes);
     this.settler = new Settler(this.db, this.sql);
     this.admin = new QueueAdmin(this.db, this.sql);
+    this.claimer = new Claimer(this.db, this.sql, this.admin);
     this.listener = new WakeUpListener(pool.options as pg.ClientConfig, this.sql.channel, this.logger);
+    const ports = { settler: this.settler, logger: this.logger, subscribe: this.listener.subscribe.bind(this.listener) };
+    this.consumers = new ConsumerRegistry({ ...ports, claim: (...args) => this.open().claimer.batch(...args) }, this.pgbouncer);
   }
 
   /** Connects (and, unless `migrate: false`, brings the schema up to date). */
@@ -128,26 +139,8 @@ export class Broker {
   // ---- claim and settle -----------------------------------------------------------------------------------------
 
   /** Claims up to `limit` messages under a fresh lease each (one round trip). */
-  async claim<T = unknown>(queue: string, options: ClaimOptions = {}): Promise<Delivery<T>[]> {
-    assertKnownFields(options, CLAIM_OPTIONS, 'the claim options');
-    const limit = options.limit === undefined ? 1 : options.limit; // null is refused, not read as the default
-    assertLimit('limit', limit, 1, 5000);
-    const batch = await this.claimBatch(queue, limit, options.leaseMs, null);
-    if (batch.deliveries.length === 0) await this.admin.assertQueueExists(queue);
-    return batch.deliveries as Delivery<T>[];
-  }
-
-  /** @internal The consumer's claim: also starts at a cursor and reports where the batch ended. */
-  private async claimBatch(queue: string, limit: number, leaseMs: number | undefined, afterMs: number | null): Promise<ClaimedBatch> {
-    this.open();
-    assertQueueName(queue);
-    if (leaseMs !== undefined) assertLimit('leaseMs', leaseMs, 1, 12 * 60 * 60 * 1000);
-    const rows = await this.db.run<DeliveryRow & { cursor_ms: number; lease_ms: number }>(this.sql.claim(queue, limit, leaseMs ?? null, afterMs));
-    return {
-      deliveries: rows.map((row) => toDelivery(row)),
-      cursorMs: rows.length > 0 ? Math.max(...rows.map((r) => r.cursor_ms)) : null,
-      leaseMs: rows[0]?.lease_ms ?? leaseMs ?? 0,
-    };
+  claim<T = unknown>(queue: string, options: ClaimOptions = {}): Promise<Delivery<T>[]> {
+    return this.open().claimer.claim<T>(queue, options);
   }
 
   /** Acks one delivery (joins a shared batch). Throws LeaseLostError if the lease is no longer this delivery's. */
@@ -172,7 +165,7 @@ export class Broker {
   /** Extends a lease to now + leaseMs; returns the new expiry. Throws LeaseLostError if the lease was lost. */
   async extendLease(delivery: Delivery, leaseMs: number): Promise<Date> {
     assertHeldDeliveries([delivery]);
-    assertLimit('leaseMs', leaseMs, 1, 12 * 60 * 60 * 1000);
+    assertIntegerInRange('leaseMs', leaseMs, 1, MAX_CLAIM_LEASE_MS);
     const expiry = await this.open().settler.extendLease(delivery, leaseMs);
     delivery.leaseExpiresAt = expiry;
     return expiry;
@@ -190,38 +183,22 @@ export class Broker {
   async consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumerOptions): Promise<Consumer<T>> {
     this.open();
     assertQueueName(queue);
-    if (typeof handler !== 'function') throw new InvalidArgumentError('consume needs a handler function', {});
-    if (this.pgbouncer && options?.listen) {
-      throw new InvalidArgumentError('listen: true cannot work behind PgBouncer in transaction mode (the broker has pgbouncer: true)', { option: 'listen' });
-    }
     await this.admin.assertQueueExists(queue);
-    const consumer = new Consumer<T>(
-      queue,
-      handler,
-      {
-        claim: (q, limit, leaseMs, afterMs) => this.claimBatch(q, limit, leaseMs, afterMs),
-        settler: this.settler,
-        subscribe: (q, wakeUp) => this.listener.subscribe(q, wakeUp),
-        logger: this.logger,
-        handled: (message) => this.handledListeners.forEach((listener) => listener(message)),
-      },
-      this.pgbouncer ? { ...options, listen: false } : options,
-    );
-    this.consumers.add(consumer as Consumer<never>);
-    this.stoppedQueues.delete(queue);
-    const stop = consumer.stop.bind(consumer);
-    consumer.stop = () =>
-      stop().finally(() => {
-        this.consumers.delete(consumer as Consumer<never>);
-        if (![...this.consumers].some((other) => other.queue === queue)) this.stoppedQueues.add(queue);
-      });
-    return consumer.start();
+    return this.consumers.start(queue, handler, options);
   }
 
-  /** Calls `listener` for every message this broker's consumers handle (metrics); returns its removal. */
   onMessageHandled(listener: (message: HandledMessage) => void): () => void {
-    this.handledListeners.add(listener);
-    return () => this.handledListeners.delete(listener);
+    return this.consumers.onMessageHandled(listener);
+  }
+
+  /** A reply queue of its own (`reply.<uuid>`, expiring unless renewed, which it is while open); see reply-inbox.ts. */
+  openReplyInbox(onReply: (reply: Delivery) => void | Promise<void>): Promise<ReplyInbox> {
+    return openReplyQueue(this.open(), onReply);
+  }
+
+  /** The deduplication purge and the expired-queue sweep (Housekeeping.forBroker runs them). */
+  maintenanceChores(options?: { deduplicationPurgeIntervalMs?: number; expiredQueueSweepIntervalMs?: number }): MaintenanceChore[] {
+    return postgresMaintenanceChores(this, options);
   }
 
   /** Forgets message ids whose deduplication window is over (up to `limit`); returns how many. Housekeeping runs it. */
@@ -243,11 +220,7 @@ export class Broker {
     return this.open().admin.browse<T>(queue, options);
   }
 
-  /**
-   * Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires): a queue that stops being renewed is deleted by
-   * deleteExpiredQueues (housekeeping runs it). Reply queues of the Nest client use it, so a crashed client leaves
-   * nothing behind.
-   */
+  /** Keeps a queue alive for `ttlMs` more (RabbitMQ's x-expires); the expired-queue sweep deletes one not renewed. */
   renewQueue(name: string, ttlMs: number): Promise<void> {
     return this.open().admin.renewQueue(name, ttlMs);
   }
@@ -270,7 +243,17 @@ export class Broker {
     return this.open().admin.purge(queue);
   }
 
-  /** @internal Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
+  // ---- dead-letter events ------------------------------------------------------------------------------------
+
+  /** Takes up to 100 recorded dead-letter events at a time; see dead-letter-events.ts. */
+  takeDeadLetterEvents(limit: number, work: (events: DeadLetterEvent[]) => Promise<void>): Promise<number> {
+    return takeDeadLetterEvents(this.open().pool, this.sql, limit, work);
+  }
+  onDeadLetterEvent(wakeUp: () => void): Promise<() => void> {
+    return this.onWakeUp(DEAD_LETTER_WAKE_UP, wakeUp);
+  }
+
+  /** Calls `wakeUp` on NOTIFYs with this payload (a queue name, or a '#' signal such as dead-letter events). */
   onWakeUp(payload: string, wakeUp: () => void): Promise<() => void> {
     if (this.open().pgbouncer) return Promise.resolve(() => undefined); // callers poll
     return this.listener.subscribe(payload, wakeUp);
@@ -281,17 +264,18 @@ export class Broker {
     await untraced(() => this.open().db.run(this.sql.ping()));
   }
 
-  /**
-   * The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open (until
-   * one consumes them again): a readiness check fails on the latter.
-   */
+  /** The queues this broker's consumers run on, and those whose consumer stopped while the broker stayed open. */
   get consumerStatus(): { running: string[]; stopped: string[] } {
-    return { running: [...new Set([...this.consumers].map((c) => c.queue))].sort(), stopped: [...this.stoppedQueues].sort() };
+    return this.consumers.status;
   }
 
   /** The LISTEN connection: 'unused' until someone subscribes, then 'connected' or 'disconnected' (reconnecting). */
-  get listenerState(): 'unused' | 'connected' | 'disconnected' {
+  get connectionState(): 'unused' | 'connected' | 'disconnected' {
     return this.listener.state;
+  }
+  /** @deprecated Use connectionState. */
+  get listenerState(): 'unused' | 'connected' | 'disconnected' {
+    return this.connectionState;
   }
 
   /** The backend pid of the LISTEN session, once a consumer listens (for diagnostics and fault-injection tests). */
@@ -302,7 +286,7 @@ export class Broker {
   /** Stops every consumer (gracefully), the LISTEN connection, and the pool if the broker created it. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    await this.consumers.stopAll();
     this.closed = true;
     await this.settler.idle();
     await this.listener.close();
@@ -313,5 +297,7 @@ export class Broker {
     if (this.closed) throw new BrokerClosedError('The broker is closed');
     return this;
   }
-
 }
+
+/** The PostgreSQL driver's broker, by the name that says so (`Broker` stays its name in the public API). */
+export { Broker as PostgresBroker };

@@ -1,42 +1,20 @@
-import type { ConsumerOptions, HandledMessage } from '../../driver/broker-types.js';
+import type { ConsumerOptions } from '../../driver/broker-types.js';
 export type { ConsumerOptions, HandledMessage } from '../../driver/broker-types.js';
-import { InvalidArgumentError } from '../../errors.js';
-import { assertIntegerInRange } from '../../validation/numbers.js';
 import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
 import type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
 import { logFailure, nackOptionsFor } from '../../core/failure.js';
-import type { BrokerLogger } from '../../core/logger.js';
 import type { Delivery } from '../../message.js';
-import type { Settler } from './settler.js';
-import { claimSize } from './statements/broker-statements.js';
-import { QUEUE_DEFAULTS } from '../../topology/queue-options.js';
+import type { ClaimedBatch, ConsumerPorts } from './consumer-ports.js';
+import { claimSize } from './statements/claim.js';
 import { WakeSignal } from '../../core/wake-signal.js';
+import { resolveConsumerOptions, type ResolvedConsumerOptions } from './consumer-options.js';
+import { PrefetchBuffer } from './prefetch-buffer.js';
 
 export type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
-
-export interface ClaimedBatch {
-  deliveries: Delivery[];
-  /** The visible-at time (epoch ms, rounded down) of the last row claimed: where a next claim may start. */
-  cursorMs: number | null;
-  /** The lease the claim took, in ms. */
-  leaseMs: number;
-}
-
-/** A prefetched message starts only with this much of its lease left: 20% of it, at most a second. */
-const startMargin = (leaseMs: number) => Math.min(1_000, leaseMs * 0.2);
+export type { ClaimedBatch, ConsumerPorts } from './consumer-ports.js';
 
 /** Claims that start at the cursor between two that start at the head of the queue. */
 const HEAD_SCAN_EVERY = 10;
-
-/** How the consumer reaches the database: claiming, settling, and the wake-up subscription. */
-export interface ConsumerPorts {
-  claim(queue: string, limit: number, leaseMs: number | undefined, afterMs: number | null): Promise<ClaimedBatch>;
-  settler: Settler;
-  subscribe(queue: string, wakeUp: () => void): Promise<() => void>;
-  logger: BrokerLogger;
-  /** Told of every handled message (metrics). */
-  handled?(message: HandledMessage): void;
-}
 
 interface Running {
   delivery: Delivery;
@@ -46,18 +24,8 @@ interface Running {
   settled: boolean;
 }
 
-/** A claimed message's local deadline to start (this process's clock) and the lease it was claimed with. */
-interface HeldLease {
-  startBy: number;
-  leaseMs: number;
-}
-
 /** Settles not yet written past which the consumer stops claiming until they are (bounds memory if the database lags). */
 const MAX_UNWRITTEN_SETTLES = 10_000;
-
-const DEFAULTS = { concurrency: 10, maxClaimBatch: 500, pollIntervalMs: 1_000, listen: true, shutdownGraceMs: 10_000 };
-
-const positiveInteger = (name: string, value: number, max: number) => assertIntegerInRange(name, value, 1, max);
 
 /**
  * Claims batches from one queue and runs the handler on each message, `concurrency` at a time. Success acks, an
@@ -65,24 +33,11 @@ const positiveInteger = (name: string, value: number, max: number) => assertInte
  * a wake-up that arrives during a claim triggers one more claim, so bursts of NOTIFY cost one round trip.
  */
 export class Consumer<T = unknown> {
-  private readonly concurrency: number;
-  private readonly prefetch: number;
-  private readonly maxClaimBatch: number;
-  private readonly pollIntervalMs: number;
-  private readonly listen: boolean;
-  private readonly shutdownGraceMs: number;
-  private readonly leaseMs: number | undefined;
-  private readonly consumerGroup: string;
-
-  private readonly buffer: Delivery[] = [];
+  private readonly options: ResolvedConsumerOptions;
+  private readonly buffer = new PrefetchBuffer();
   /** Where the next claim starts its index walk (epoch ms of the last claimed row), or null for the head. */
   private cursorMs: number | null = null;
   private claimsSinceHead = 0;
-  /**
-   * For each buffered message, the local time by which it must start: claim start + lease - margin. Measured on
-   * this process's clock from before the claim was sent, so it errs early and ignores clock skew with the server.
-   */
-  private readonly localLeaseDeadlines = new Map<string, HeldLease>();
   private readonly running = new Map<string, Running>();
   private stopping = false;
   private wakeRequested = false;
@@ -104,24 +59,13 @@ export class Consumer<T = unknown> {
     private readonly ports: ConsumerPorts,
     options: ConsumerOptions = {},
   ) {
-    const o = { ...DEFAULTS, ...options };
-    this.concurrency = positiveInteger('concurrency', o.concurrency, 10_000);
-    this.prefetch = o.prefetch === undefined ? Math.min(4 * this.concurrency, 10_000) : o.prefetch === 0 ? 0 : positiveInteger('prefetch', o.prefetch, 10_000);
-    this.maxClaimBatch = positiveInteger('maxClaimBatch', o.maxClaimBatch, 5_000);
-    this.pollIntervalMs = positiveInteger('pollIntervalMs', o.pollIntervalMs, 24 * 60 * 60 * 1000);
-    this.shutdownGraceMs = o.shutdownGraceMs === 0 ? 0 : positiveInteger('shutdownGraceMs', o.shutdownGraceMs, 24 * 60 * 60 * 1000);
-    if (o.listen !== undefined && typeof o.listen !== 'boolean') {
-      throw new InvalidArgumentError(`listen must be a boolean, got ${typeof o.listen}`, { option: 'listen' });
-    }
-    this.listen = o.listen !== false;
-    this.consumerGroup = o.consumerGroup ?? queue;
-    this.leaseMs = o.leaseMs === undefined ? undefined : positiveInteger('leaseMs', o.leaseMs, 12 * 60 * 60 * 1000);
+    this.options = resolveConsumerOptions(queue, options);
   }
 
   /** Starts claiming; resolves once the LISTEN subscription is in place (so a publish after this wakes it). */
   async start(): Promise<this> {
     if (this.loop) return this;
-    if (this.listen) this.unsubscribe = await this.ports.subscribe(this.queue, () => this.wake());
+    if (this.options.listen) this.unsubscribe = await this.ports.subscribe(this.queue, () => this.wake());
     this.loop = untraced(() => this.run());
     return this;
   }
@@ -151,13 +95,12 @@ export class Consumer<T = unknown> {
     this.unsubscribe?.();
     this.notify();
     await this.loop;
-    const waiting = this.buffer.splice(0);
-    this.localLeaseDeadlines.clear();
+    const waiting = this.buffer.drain();
     await this.ports.settler.releaseMany(waiting, true).catch((error) => this.ports.logger.error('Could not release prefetched messages', error));
     if (this.running.size > 0) {
       const idle = new Promise<void>((resolve) => (this.allIdle = resolve));
       let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownGraceMs)));
+      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownGraceMs)));
       await Promise.race([idle, graceOver]);
       clearTimeout(timer);
       const late = [...this.running.values()].filter((r) => !r.settled);
@@ -166,7 +109,7 @@ export class Consumer<T = unknown> {
         r.abort.abort(new Error('consumer stopped'));
       }
       if (late.length > 0) {
-        this.ports.logger.warn(`Stopping ${this.queue}: ${late.length} handler(s) still running after ${this.shutdownGraceMs} ms; releasing their messages`);
+        this.ports.logger.warn(`Stopping ${this.queue}: ${late.length} handler(s) still running after ${this.options.shutdownGraceMs} ms; releasing their messages`);
         await this.ports.settler.releaseMany(late.map((r) => r.delivery), false).catch((error) => this.ports.logger.error('Could not release messages', error));
       }
     }
@@ -189,8 +132,9 @@ export class Consumer<T = unknown> {
       // Claim once the buffer is down to half the prefetch: enough for the free slots plus a full prefetch, so at
       // most concurrency + 1.5 x prefetch are held. (Claiming only the room left averaged 275 rows a claim at
       // prefetch 500 and capped a drain at 45k/s; full claims reached 55-59k/s.)
-      const wanted = Math.min(this.maxClaimBatch, this.concurrency - this.running.size + this.prefetch);
-      if (wanted < 1 || this.buffer.length > this.prefetch / 2) {
+      const { maxClaimBatch, concurrency, prefetch } = this.options;
+      const wanted = Math.min(maxClaimBatch, concurrency - this.running.size + prefetch);
+      if (wanted < 1 || this.buffer.size > prefetch / 2) {
         await this.waitForSignal(true);
         continue;
       }
@@ -206,11 +150,11 @@ export class Consumer<T = unknown> {
       try {
         // Given-back messages first: a claim racing their release would take them again with the attempt counted.
         await this.releasing;
-        batch = await this.ports.claim(this.queue, limit, this.leaseMs, fromHead ? null : this.cursorMs);
+        batch = await this.ports.claim(this.queue, limit, this.options.leaseMs, fromHead ? null : this.cursorMs);
         failures = 0;
       } catch (error) {
         failures++;
-        const delay = Math.min(100 * 2 ** failures, this.pollIntervalMs, 5_000);
+        const delay = Math.min(100 * 2 ** failures, this.options.pollIntervalMs, 5_000);
         this.ports.logger.error(`Claim from ${this.queue} failed; retrying in ${delay} ms`, error);
         await this.waitForSignal(false, delay);
         continue;
@@ -223,28 +167,18 @@ export class Consumer<T = unknown> {
         await this.ports.settler.releaseMany(claimed, true).catch((error) => this.ports.logger.error('Could not release messages', error));
         break;
       }
-      const held: HeldLease = { startBy: claimStartedAt + batch.leaseMs - startMargin(batch.leaseMs), leaseMs: batch.leaseMs };
-      for (const d of claimed) this.localLeaseDeadlines.set(d.id, held);
-      this.buffer.push(...claimed);
+      this.buffer.add(claimed, claimStartedAt, batch.leaseMs);
       this.dispatch();
       if (claimed.length < limit && !fromHead) continue;
-      if (claimed.length < limit && !this.wakeRequested) await this.waitForSignal(false, this.pollIntervalMs);
+      if (claimed.length < limit && !this.wakeRequested) await this.waitForSignal(false, this.options.pollIntervalMs);
     }
   }
 
   private dispatch(): void {
-    const stale: Delivery[] = [];
-    while (!this.stopping && this.running.size < this.concurrency && this.buffer.length > 0) {
-      const delivery = this.buffer.shift() as Delivery;
-      // A prefetched message whose lease is (nearly) over may be claimed by another consumer any moment: give it
-      // back rather than risk two handlers on it.
-      const held = this.localLeaseDeadlines.get(delivery.id);
-      this.localLeaseDeadlines.delete(delivery.id);
-      if (held && held.startBy - Date.now() < 0) {
-        stale.push(delivery);
-        continue;
-      }
-      const entry: Running = { delivery, leaseMs: held?.leaseMs ?? this.leaseMs ?? QUEUE_DEFAULTS.leaseMs, abort: new AbortController(), settled: false };
+    if (this.stopping) return;
+    const { startable, stale } = this.buffer.take(this.options.concurrency - this.running.size);
+    for (const { delivery, leaseMs } of startable) {
+      const entry: Running = { delivery, leaseMs, abort: new AbortController(), settled: false };
       this.running.set(delivery.id, entry);
       void this.handle(entry);
     }
@@ -277,7 +211,7 @@ export class Consumer<T = unknown> {
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
     const startedAt = performance.now();
     try {
-      await withProcessSpan(delivery, this.consumerGroup, async () => this.handler(delivery as Delivery<T>, control));
+      await withProcessSpan(delivery, this.options.consumerGroup, async () => this.handler(delivery as Delivery<T>, control));
       if (!entry.settled) outcome = { ack: true };
     } catch (error) {
       if (!entry.settled) outcome = { ack: false, error };

@@ -1,20 +1,23 @@
 import type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
 export type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
 import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../../errors.js';
-import type { BrokerStatements, PublishColumns } from './statements/broker-statements.js';
+import type { BrokerStatements } from './statements/broker-statements.js';
+import type { PublishColumns } from '../../postgres/publish-columns.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
+import { assertIntegerInRange } from '../../validation/numbers.js';
+import { MAX_DEDUPLICATION_WINDOW_MS } from '../../limits.js';
 import type { OutgoingMessage } from '../../message.js';
-import { chunkColumns, messageColumns } from './message-columns.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, messageColumns } from '../../postgres/message-columns.js';
 import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '../../postgres/sql-executor.js';
 
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
 const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 
-/** Longest deduplication window: 7 days. */
-const MAX_DEDUPLICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
-/** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
-export const MAX_PUBLISH_BATCH = 5000;
+/** What a publish does by default: an unroutable message throws UnroutableMessageError; no deduplication. */
+export const PUBLISH_DEFAULTS = { mandatory: 'error' } as const;
+
+export { MAX_PUBLISH_BATCH } from '../../postgres/message-columns.js';
 
 /** Validates messages, then routes and stores them in one statement per batch. */
 export class Publisher {
@@ -27,15 +30,12 @@ export class Publisher {
 
   async publish(messages: readonly OutgoingMessage[], options: PublishOptions = {}): Promise<PublishResult> {
     assertKnownFields(options, PUBLISH_OPTIONS, 'the publish options');
-    const mandatory = options.mandatory ?? 'error';
+    const mandatory = options.mandatory ?? PUBLISH_DEFAULTS.mandatory;
     if (mandatory !== 'error' && mandatory !== 'report') {
       throw new InvalidArgumentError(`mandatory must be 'error' or 'report', got ${String(mandatory)}`, {});
     }
     const given = options.deduplicationWindowMs; // null is refused, not read as "no window"
-    if (given !== undefined && (!Number.isInteger(given) || given < 1 || given > MAX_DEDUPLICATION_WINDOW_MS)) {
-      throw new InvalidArgumentError(`deduplicationWindowMs must be an integer from 1 to ${MAX_DEDUPLICATION_WINDOW_MS}, got ${String(given)}`, {});
-    }
-    const window = given ?? null;
+    const window = given === undefined ? null : assertIntegerInRange('deduplicationWindowMs', given, 1, MAX_DEDUPLICATION_WINDOW_MS);
     return this.store(messages, options.transaction, async (db, part, offset) => {
       const [row] = await db.run<{ copies: number; unrouted: number[]; duplicates: number[] }>(this.sql.publish(part, mandatory === 'report', window));
       if (row.unrouted.length > 0 && mandatory === 'error') {

@@ -8,8 +8,15 @@ import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js';
 import { toDelivery, type Delivery, type DeliveryRow } from '../../message.js';
 import type { SqlExecutor } from '../../postgres/sql-executor.js';
+import { MAX_QUEUE_TTL_MS } from '../../limits.js';
 
 const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
+
+/** Defaults of browse and redrive: browse reads 100 messages; redrive moves every dead letter, 100 a statement. */
+export const QUEUE_ADMIN_DEFAULTS = { browseLimit: 100, redriveBatch: 100 } as const;
+const MAX_BROWSE_LIMIT = 10_000;
+const MAX_PURGE_LIMIT = 1_000_000;
+const MAX_REDRIVE_RATE = 100_000;
 
 /** What the Broker offers an operator besides the message flow: inspection, queue expiry, redrive and purge. */
 export class QueueAdmin {
@@ -39,8 +46,7 @@ export class QueueAdmin {
 
   async browse<T>(queue: string, options: { limit?: number }): Promise<Delivery<T>[]> {
     assertQueueName(queue);
-    const limit = options.limit ?? 100;
-    assertLimit('limit', limit, 1, 10_000);
+    const limit = assertLimit('limit', options.limit ?? QUEUE_ADMIN_DEFAULTS.browseLimit, 1, MAX_BROWSE_LIMIT);
     const rows = await this.db.run<DeliveryRow>(this.sql.browse(queue, limit));
     if (rows.length === 0) await this.assertQueueExists(queue);
     return rows.map((row) => toDelivery<T>(row));
@@ -48,7 +54,7 @@ export class QueueAdmin {
 
   async renewQueue(name: string, ttlMs: number): Promise<void> {
     assertQueueName(name);
-    assertLimit('ttlMs', ttlMs, 1_000, 7 * 24 * 60 * 60 * 1000);
+    assertLimit('ttlMs', ttlMs, 1_000, MAX_QUEUE_TTL_MS);
     const rows = await this.db.run(this.sql.renewQueue(name, ttlMs));
     if (rows.length === 0) throw new QueueNotFoundError(name);
   }
@@ -59,7 +65,7 @@ export class QueueAdmin {
   }
 
   async purgeExpiredDeduplication(options: { limit?: number }): Promise<number> {
-    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, 1_000_000);
+    if (options.limit !== undefined) assertLimit('limit', options.limit, 1, MAX_PURGE_LIMIT);
     const [row] = await this.db.run<{ n: number }>(this.sql.purgeExpiredDeduplication(options.limit ?? null));
     return row.n;
   }
@@ -70,10 +76,10 @@ export class QueueAdmin {
     if (options.to !== undefined) assertQueueName(options.to);
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
-    if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, 100_000);
+    if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, MAX_REDRIVE_RATE);
     await this.assertQueueExists(deadLetterQueue);
     if (options.to !== undefined) await this.assertQueueExists(options.to);
-    const batch = Math.min(100, options.ratePerSecond ?? 100);
+    const batch = Math.min(QUEUE_ADMIN_DEFAULTS.redriveBatch, options.ratePerSecond ?? QUEUE_ADMIN_DEFAULTS.redriveBatch);
     let moved = 0;
     while (moved < limit) {
       const started = Date.now();

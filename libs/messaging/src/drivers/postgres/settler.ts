@@ -6,6 +6,7 @@ import type { BrokerStatements } from './statements/broker-statements.js';
 import { Batcher } from '../../core/batcher.js';
 import { deliveryTime } from '../../core/delivery-time.js';
 import { errorText } from '../../core/error-text.js';
+import { MAX_NACK_DELAY_MS } from '../../limits.js';
 import type { Delivery } from '../../message.js';
 import type { SqlExecutor } from '../../postgres/sql-executor.js';
 
@@ -16,9 +17,6 @@ const MAX_SETTLE_BATCH = 1000;
 
 // The alerter and the relay import it from here.
 export { errorText } from '../../core/error-text.js';
-
-/** The longest retry delay a nack may ask for: SQS's 12-hour visibility limit. */
-export const MAX_NACK_DELAY_MS = 12 * 60 * 60 * 1000;
 
 /**
  * Ack, nack, extend and release, each fenced by the lease token. The `*Many` methods settle a batch in one statement;

@@ -22,7 +22,7 @@ const QUEUE_OPTIONS = 'lease_ms, max_attempts, retry_base_ms, retry_max_ms, retr
  * The GRANTs (and row policies) of a broker schema, run by its owner after the migrations, in one transaction:
  * every privilege is revoked first, so the statements are idempotent and a privilege dropped here is dropped from a
  * live database too.
- * Privileges are the columns and tables each statement of sql/broker-statements.ts touches, nothing more.
+ * Privileges are the columns and tables each statement of statements/ touches, nothing more.
  */
 export function brokerGrantStatements(schema: string, roles: BrokerRoleNames): string[] {
   const s = schemaIdent(schema);

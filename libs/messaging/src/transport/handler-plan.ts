@@ -1,7 +1,6 @@
-import { EventPattern } from '@nestjs/microservices';
-import type { ConsumerOptions } from '../drivers/postgres/consumer.js';
+import type { ConsumerOptions } from '../driver/broker-types.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { QueueOptions } from '../topology/queue-options.js';
+import { QUEUE_DEFAULTS, type QueueOptions } from '../topology/queue-options.js';
 import { assertQueueName } from '../validation/names.js';
 
 /**
@@ -13,21 +12,11 @@ export interface HandlerOptions extends QueueOptions, Pick<ConsumerOptions, 'con
   queue?: string;
 }
 
-const QUEUE_KEYS = ['leaseMs', 'maxAttempts', 'retryBaseMs', 'retryMaxMs', 'retryJitter', 'deadLetterQueue'] as const;
+/** The queue options a handler may set: those with a default, and the dead-letter queue (whose default is per queue). */
+const QUEUE_KEYS: readonly (keyof QueueOptions)[] = [...(Object.keys(QUEUE_DEFAULTS) as (keyof typeof QUEUE_DEFAULTS)[]), 'deadLetterQueue'];
 const CONSUMER_KEYS = ['concurrency', 'prefetch', 'pollIntervalMs', 'shutdownGraceMs'] as const;
 /** The extras key under which `@Consume` records `Class.method`, to name the queue. */
-const HANDLER_NAME = 'pgHandlerName';
-
-/**
- * `@EventPattern(pattern, options)` that also names the handler's queue after its class and method, so two handlers
- * of one pattern get stable, distinct queues. Works with a typed `@Ctx() ctx: PgContext`.
- */
-export function Consume(pattern: string | Record<string, string | number>, options: HandlerOptions = {}): MethodDecorator {
-  return (target, key, descriptor) => {
-    const handlerName = `${(target as { constructor: { name: string } }).constructor.name}.${String(key)}`;
-    return EventPattern<string | Record<string, string | number>>(pattern, { ...options, [HANDLER_NAME]: handlerName })(target, key, descriptor);
-  };
-}
+export const HANDLER_NAME = 'pgHandlerName';
 
 /** kebab-case of a class or method name, within the queue-name charset. */
 function kebab(name: string): string {
@@ -50,8 +39,8 @@ export function isNamedHandler(extras: Record<string, unknown> | undefined): boo
 
 /**
  * Works out a handler's queue name and options from its extras. The name never depends on the handlers' order: a
- * `queue` option, else `@Consume`'s class and method, else the pattern (PgServer refuses two such handlers of one
- * pattern, whose queues could only be told apart by position).
+ * `queue` option, else `@Consume`'s class and method, else the pattern (MessagingServer refuses two such handlers of
+ * one pattern, whose queues could only be told apart by position).
  */
 export function planHandler(serviceName: string, pattern: string, extras: Record<string, unknown> | undefined): HandlerPlan {
   const options = (extras ?? {}) as HandlerOptions & { [HANDLER_NAME]?: string };

@@ -1,21 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, RpcException, type Deserializer, type MsPattern, type ReadPacket, type Serializer, type WritePacket } from '@nestjs/microservices';
-import { Broker } from '../drivers/postgres/broker.js';
-import type { BrokerOptions } from '../drivers/postgres/broker-options.js';
-import type { Consumer } from '../drivers/postgres/consumer.js';
-import type { PublishOptions } from '../drivers/postgres/publisher.js';
-import { InvalidArgumentError, MessagingError, QueueNotFoundError, UnroutableMessageError } from '../errors.js';
+import { connectBroker, type ConnectBrokerOptions } from '../connect-broker.js';
+import type { PublishOptions } from '../driver/broker-types.js';
+import type { MessageBroker, ReplyInbox } from '../driver/message-broker.js';
+import { InvalidArgumentError, NoRequestHandlerError, QueueNotFoundError, RequestTimeoutError, UnroutableMessageError } from '../errors.js';
+import type { Delivery } from '../message.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { patternRoute } from './pattern-route.js';
-import { checkRecordOptions, PgRecord, type PgRecordOptions } from './pg.record-builder.js';
-import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName, type PgClientEvents } from './transport-id.js';
+import { checkRecordOptions, MessagingRecord, type MessagingRecordOptions } from './messaging.record-builder.js';
+import type { MessagingClientEvents } from './messaging.transport.js';
+import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './request-reply.js';
 
-export interface PgClientOptions {
+export interface MessagingClientOptions {
   /** A connected broker to share; the client does not close it. */
-  broker?: Broker;
-  /** Or how to connect one (closed with the client). Default: DATABASE_URL. */
-  connection?: BrokerOptions;
+  broker?: MessageBroker;
+  /** Or how to connect one (closed with the client); see connectBroker. Default: MESSAGING_DRIVER, DATABASE_URL. */
+  connection?: ConnectBrokerOptions;
   /** How long `send` waits for a reply, in ms. Default 30,000. */
   requestTimeoutMs?: number;
   /** What `emit` does when no queue is bound to the pattern: 'error' (default) fails the emit. See PublishOptions. */
@@ -26,56 +26,41 @@ export interface PgClientOptions {
   deserializer?: Deserializer;
 }
 
-/** A reply queue not renewed for this long (its client crashed) is deleted. */
-export const REPLY_QUEUE_TTL_MS = 5 * 60 * 1000;
-
-/** No reply came within `requestTimeoutMs`. */
-export class RequestTimeoutError extends MessagingError {
-  readonly code = 'REQUEST_TIMEOUT';
-}
-
-/** No server has ever handled this request pattern (its request queue does not exist). */
-export class NoRequestHandlerError extends MessagingError {
-  readonly code = 'NO_REQUEST_HANDLER';
-}
-
 /**
- * The Nest transport client: `emit(pattern, data)` publishes an event routed by the pattern; `send(pattern, data)`
- * puts a request on `rpc.<pattern>` and waits for the reply on this client's own reply queue.
+ * The Nest transport client over any MessageBroker: `emit(pattern, data)` publishes an event routed by the pattern;
+ * `send(pattern, data)` puts a request on `rpc.<pattern>` and waits for the reply in this client's reply inbox.
  */
 // Default type arguments: ClientsModule's `customClass` only accepts ClientProxy<Record<never, Function>, string>.
-export class PgClient extends ClientProxy {
-  private broker: Broker | null = null;
-  private connecting: Promise<Broker> | null = null;
-  private replyQueue: string | null = null;
-  private replies: Promise<Consumer> | null = null;
+export class MessagingClient extends ClientProxy {
+  private broker: MessageBroker | null = null;
+  private connecting: Promise<MessageBroker> | null = null;
+  private replies: Promise<ReplyInbox> | null = null;
   private readonly requestTimeoutMs: number;
-  private renewal: NodeJS.Timeout | undefined;
-  private readonly errorListeners: PgClientEvents['error'][] = [];
-  private readonly logger = new Logger(PgClient.name);
+  private readonly errorListeners: MessagingClientEvents['error'][] = [];
+  private readonly logger = new Logger('MessagingClient');
 
-  constructor(private readonly options: PgClientOptions = {}) {
+  constructor(private readonly options: MessagingClientOptions = {}) {
     super();
     this.requestTimeoutMs = assertIntegerInRange('requestTimeoutMs', options.requestTimeoutMs ?? 30_000, 1, 24 * 60 * 60 * 1000);
     this.initializeSerializer(options);
     this.initializeDeserializer(options);
   }
 
-  override on<K extends keyof PgClientEvents>(event: K, callback: PgClientEvents[K]): void {
-    if (event !== 'error') throw new InvalidArgumentError(`PgClient has no event ${String(event)}; it has error`, {});
+  override on<K extends keyof MessagingClientEvents>(event: K, callback: MessagingClientEvents[K]): void {
+    if (event !== 'error') throw new InvalidArgumentError(`MessagingClient has no event ${String(event)}; it has error`, {});
     this.errorListeners.push(callback);
   }
 
-  /** Object patterns route by their keys and values (`{ cmd: 'sum' }` is `cmd.sum`), as PgServer routes them. */
+  /** Object patterns route by their keys and values (`{ cmd: 'sum' }` is `cmd.sum`), as MessagingServer routes them. */
   override normalizePattern(pattern: MsPattern): string {
     return patternRoute(pattern);
   }
 
-  async connect(): Promise<Broker> {
+  async connect(): Promise<MessageBroker> {
     this.connecting ??= (async () => {
       this._status$.next('connecting');
       try {
-        this.broker = this.options.broker ?? (await Broker.connect(this.options.connection ?? {}));
+        this.broker = this.options.broker ?? (await connectBroker(this.options.connection ?? {}));
       } catch (error) {
         this.connecting = null;
         this._status$.next('disconnected');
@@ -95,18 +80,15 @@ export class PgClient extends ClientProxy {
     if (broker) {
       const replies = this.replies;
       this.replies = null;
-      clearInterval(this.renewal);
-      if (replies) {
-        await (await replies).stop();
-        await broker.deleteQueue(this.replyQueue as string).catch(() => undefined);
-      }
+      if (replies) await (await replies.catch(() => null))?.close();
       if (!this.options.broker) await broker.close();
     }
     this._status$.next('disconnected');
   }
 
-  unwrap<T = Broker>(): T {
-    if (!this.broker) throw new Error('PgClient is not connected yet: call connect() first');
+  /** The MessageBroker the client publishes with. */
+  unwrap<T = MessageBroker>(): T {
+    if (!this.broker) throw new Error('MessagingClient is not connected yet: call connect() first');
     return this.broker as T;
   }
 
@@ -167,14 +149,14 @@ export class PgClient extends ClientProxy {
     this.routingMap.set(packet.id, (reply: WritePacket) => finish(reply));
     void (async () => {
       const broker = await this.connect();
-      const replyQueue = await this.ensureReplyQueue(broker);
+      const replyTo = await this.replyAddress(broker);
       const { data, options } = unwrapRecord(packet.data);
       const { headers: own, ...rest } = options;
       if (Object.keys(rest).length > 0) {
-        throw new InvalidArgumentError(`send takes only headers from a PgRecord, not ${Object.keys(rest).join(', ')}: those are emit's`, { pattern });
+        throw new InvalidArgumentError(`send takes only headers from a MessagingRecord, not ${Object.keys(rest).join(', ')}: those are emit's`, { pattern });
       }
       const payload = await (this.serializer as Serializer).serialize(data, { pattern });
-      const headers = { ...packet.metadata, ...own, [REPLY_TO_HEADER]: replyQueue, [CORRELATION_ID_HEADER]: packet.id };
+      const headers = { ...packet.metadata, ...own, [REPLY_TO_HEADER]: replyTo, [CORRELATION_ID_HEADER]: packet.id };
       await broker.publishToQueue(requestQueueName(pattern), { routingKey: pattern, payload, headers });
     })().catch((error: unknown) => {
       const err =
@@ -192,28 +174,26 @@ export class PgClient extends ClientProxy {
   }
 
   /**
-   * Declares this client's reply queue and consumes it, once. The queue expires REPLY_QUEUE_TTL_MS after the client
-   * stops renewing it (a crash); the broker's housekeeping deletes it then.
+   * Opens this client's reply inbox, once (the driver's: on PostgreSQL a reply queue that expires unless renewed,
+   * so a crashed client leaves nothing behind). A failed open is retried by the next request.
    */
-  private async ensureReplyQueue(broker: Broker): Promise<string> {
-    this.replies ??= (async () => {
-      const queue = `reply.${randomUUID()}`;
-      await broker.declareQueue(queue, { deadLetterQueue: null, maxAttempts: 1 });
-      await broker.renewQueue(queue, REPLY_QUEUE_TTL_MS);
-      this.renewal = setInterval(() => void broker.renewQueue(queue, REPLY_QUEUE_TTL_MS).catch(() => undefined), REPLY_QUEUE_TTL_MS / 3);
-      this.renewal.unref();
-      this.replyQueue = queue;
-      return broker.consume(queue, async (delivery) => {
-        const reply = (await this.deserializer.deserialize(delivery.payload)) as WritePacket & { id?: string };
-        const route = this.routingMap.get(delivery.headers[CORRELATION_ID_HEADER] ?? reply.id ?? '');
-        route?.(reply);
-      }, { concurrency: 50 });
-    })();
-    await this.replies;
-    return this.replyQueue as string;
+  private async replyAddress(broker: MessageBroker): Promise<string> {
+    const opening = (this.replies ??= broker.openReplyInbox((reply) => this.route(reply)));
+    try {
+      return (await opening).address;
+    } catch (error) {
+      if (this.replies === opening) this.replies = null;
+      throw error;
+    }
+  }
+
+  private async route(delivery: Delivery): Promise<void> {
+    const reply = (await this.deserializer.deserialize(delivery.payload)) as WritePacket & { id?: string };
+    const route = this.routingMap.get(delivery.headers[CORRELATION_ID_HEADER] ?? reply.id ?? '');
+    route?.(reply);
   }
 }
 
-function unwrapRecord(data: unknown): { data: unknown; options: PgRecordOptions } {
-  return data instanceof PgRecord ? { data: data.data, options: data.options } : { data, options: {} };
+function unwrapRecord(data: unknown): { data: unknown; options: MessagingRecordOptions } {
+  return data instanceof MessagingRecord ? { data: data.data, options: data.options } : { data, options: {} };
 }

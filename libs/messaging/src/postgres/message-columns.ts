@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError } from '../../errors.js';
-import type { PublishColumns } from './statements/broker-statements.js';
-import { assertKnownFields } from '../../validation/fields.js';
-import { assertHeaders, assertMessageId, assertRoutingKey } from '../../validation/names.js';
-import { serializePayload } from '../../validation/payload.js';
-import { deliveryTime } from '../../core/delivery-time.js';
-import type { OutgoingMessage } from '../../message.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { PublishColumns } from './publish-columns.js';
+import { assertKnownFields } from '../validation/fields.js';
+import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
+import { serializePayload } from '../validation/payload.js';
+import { deliveryTime } from '../core/delivery-time.js';
+import type { OutgoingMessage } from '../message.js';
+
+/** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
+export const MAX_PUBLISH_BATCH = 5000;
 
 /** The fields of an OutgoingMessage; anything else is refused, not ignored. */
 export const MESSAGE_FIELDS: ReadonlySet<string> = new Set(['routingKey', 'payload', 'messageId', 'headers', 'delayMs', 'deliverAt']);

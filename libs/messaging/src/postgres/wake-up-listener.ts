@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { quoteIdent } from '../../postgres/identifiers.js';
-import type { BrokerLogger } from '../../core/logger.js';
-import { untraced } from '../../telemetry/messaging-spans.js';
+import { quoteIdent } from './identifiers.js';
+import type { BrokerLogger } from '../core/logger.js';
+import { untraced } from '../telemetry/messaging-spans.js';
 
 type WakeUp = () => void;
 

@@ -1,15 +1,26 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { DeliveryControl } from '../drivers/postgres/consumer.js';
+import type { DeliveryControl, NackOutcome } from '../driver/broker-types.js';
 import type { Delivery } from '../message.js';
-import type { NackOutcome } from '../drivers/postgres/settler.js';
 import { RejectMessageError, RetryMessageError, type RetryAfter } from '../errors.js';
 
-type PgContextArgs = [delivery: Delivery, control: DeliveryControl, queue: string, pattern: string];
+type MessagingContextArgs = [delivery: Delivery, control: DeliveryControl, queue: string, pattern: string];
 
 /** What a handler gets with `@Ctx()`: the message's metadata, lease control, and settling by hand. */
-export class PgContext extends BaseRpcContext<PgContextArgs> {
-  /** The error the handler raised, kept by MessagingExceptionFilter before Nest turns it into a generic one. */
-  failure: unknown;
+export class MessagingContext extends BaseRpcContext<MessagingContextArgs> {
+  #failure: { error: unknown } | undefined;
+
+  /**
+   * Keeps the error the handler raised, before Nest's exception handling replaces it with a generic one:
+   * MessagingExceptionFilter calls it, and the server then records, retries and reports that error. Once per
+   * message; a later call replaces the error.
+   */
+  recordFailure(error: unknown): void {
+    this.#failure = { error };
+  }
+  /** The error recordFailure kept, or undefined when none was recorded (the filter is not registered). */
+  getRecordedFailure(): { error: unknown } | undefined {
+    return this.#failure;
+  }
 
   getMessage(): Delivery {
     return this.args[0];

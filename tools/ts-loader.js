@@ -6,6 +6,7 @@ import { transformSync } from '@swc/core';
 
 const root = new URL('../', import.meta.url);
 const aliases = {
+  '@app/contracts': new URL('libs/contracts/index.ts', root).href,
   '@app/messaging': new URL('libs/messaging/src/index.ts', root).href,
   '@app/messaging/testing': new URL('libs/messaging/testing/index.ts', root).href,
   '@app/messaging/testing/faults': new URL('libs/messaging/testing/faults/index.ts', root).href,

@@ -2,8 +2,8 @@ import { deliveryTime } from '../core/delivery-time.js';
 import { InvalidArgumentError } from '../errors.js';
 import { assertHeaders } from '../validation/names.js';
 
-/** Per-message options of a `PgClient.emit` (a `send` takes only `headers`). */
-export interface PgRecordOptions {
+/** Per-message options of a `MessagingClient.emit` (a `send` takes only `headers`). */
+export interface MessagingRecordOptions {
   /** The message id (1-200 printable ASCII characters); default a random UUID. */
   messageId?: string;
   /** String headers, next to the trace context the client adds. */
@@ -16,21 +16,22 @@ export interface PgRecordOptions {
   deduplicationWindowMs?: number;
 }
 
-/** Data with per-message options, which `PgClient.emit` / `send` unwrap (Nest's RmqRecord, for PostgreSQL). */
-export class PgRecord<TData = unknown> {
+/** Data with per-message options, which `MessagingClient.emit` / `send` unwrap (Nest's RmqRecord, for any broker). */
+export class MessagingRecord<TData = unknown> {
   constructor(
     readonly data: TData,
-    readonly options: PgRecordOptions = {},
+    readonly options: MessagingRecordOptions = {},
   ) {}
 }
 
 /**
- * Builds a PgRecord: `client.emit('order.created', new PgRecordBuilder(order).setMessageId(id).setDelay(5_000).build())`.
+ * Builds a MessagingRecord:
+ * `client.emit('order.created', new MessagingRecordBuilder(order).setMessageId(id).setDelay(5_000).build())`.
  * There is no ordering key: the broker does not order per key yet (message groups come later), and a key it would
  * silently ignore is worse than none.
  */
-export class PgRecordBuilder<TData = unknown> {
-  private options: PgRecordOptions = {};
+export class MessagingRecordBuilder<TData = unknown> {
+  private options: MessagingRecordOptions = {};
 
   constructor(private data?: TData) {}
 
@@ -39,7 +40,7 @@ export class PgRecordBuilder<TData = unknown> {
     return this;
   }
   /** Replaces every option at once (RmqRecordBuilder's `setOptions`). */
-  setOptions(options: PgRecordOptions): this {
+  setOptions(options: MessagingRecordOptions): this {
     this.options = { ...options };
     return this;
   }
@@ -67,9 +68,9 @@ export class PgRecordBuilder<TData = unknown> {
     return this;
   }
   /** Throws InvalidArgumentError for options that cannot go together; the rest is checked at publish. */
-  build(): PgRecord<TData> {
+  build(): MessagingRecord<TData> {
     checkRecordOptions(this.options);
-    return new PgRecord(this.data as TData, { ...this.options });
+    return new MessagingRecord(this.data as TData, { ...this.options });
   }
 }
 
@@ -77,7 +78,7 @@ export class PgRecordBuilder<TData = unknown> {
  * A delay and a time are exclusive; deduplication needs a caller's message id (a random one never repeats). Headers
  * are checked here, before emit spreads them into the trace context's (a string would become headers "0", "1"...).
  */
-export function checkRecordOptions(options: PgRecordOptions): void {
+export function checkRecordOptions(options: MessagingRecordOptions): void {
   deliveryTime(options);
   if (options.headers !== undefined) assertHeaders(options.headers);
   if (options.deduplicationWindowMs !== undefined && options.messageId === undefined) {

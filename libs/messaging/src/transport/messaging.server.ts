@@ -1,9 +1,9 @@
 import type { Deserializer, Serializer } from '@nestjs/microservices';
 import { RpcException, Server, type CustomTransportStrategy, type MessageHandler as NestHandler, type MsPattern, type WritePacket } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { Broker } from '../drivers/postgres/broker.js';
-import type { BrokerOptions } from '../drivers/postgres/broker-options.js';
-import type { Consumer, ConsumerOptions, DeliveryControl } from '../drivers/postgres/consumer.js';
+import { connectBroker, type ConnectBrokerOptions } from '../connect-broker.js';
+import type { ConsumerOptions, DeliveryControl, MessageConsumer } from '../driver/broker-types.js';
+import type { MessageBroker } from '../driver/message-broker.js';
 import { errorLine, nackOptionsFor } from '../core/failure.js';
 import type { Delivery } from '../message.js';
 import { InvalidArgumentError, QueueOptionsConflictError } from '../errors.js';
@@ -11,19 +11,20 @@ import { nestBrokerLogger } from '../nest/nest-logger.js';
 import { Housekeeping } from '../housekeeping/housekeeping.js';
 import type { QueueOptions } from '../topology/queue-options.js';
 import { assertPattern, assertRoutingKey } from '../validation/names.js';
-import { isNamedHandler, planHandler, type HandlerPlan } from './handler-options.js';
+import { isNamedHandler, planHandler, type HandlerPlan } from './handler-plan.js';
 import { patternRoute } from './pattern-route.js';
-import { PgContext } from './pg.context.js';
+import { MessagingContext } from './messaging.context.js';
 import { recordActiveSpanFailure } from '../telemetry/messaging-spans.js';
-import { CORRELATION_ID_HEADER, PG_TRANSPORT, REPLY_TO_HEADER, requestQueueName, type PgServerEvents, type PgTransportStatus } from './transport-id.js';
+import { MESSAGING_TRANSPORT, type MessagingServerEvents, type MessagingTransportStatus } from './messaging.transport.js';
+import { CORRELATION_ID_HEADER, REPLY_TO_HEADER, requestQueueName } from './request-reply.js';
 
-export interface PgServerOptions {
+export interface MessagingServerOptions {
   /** Names this service's queues (`<serviceName>.<handler>`) and is the consumer group in traces. */
   serviceName: string;
   /** A connected broker to share; the server does not close it. */
-  broker?: Broker;
-  /** Or how to connect one (closed with the server). Default: DATABASE_URL. */
-  connection?: BrokerOptions;
+  broker?: MessageBroker;
+  /** Or how to connect one (closed with the server); see connectBroker. Default: MESSAGING_DRIVER, DATABASE_URL. */
+  connection?: ConnectBrokerOptions;
   /** Queue options for every handler, below the handler's own. */
   queueDefaults?: QueueOptions;
   /** Consumer options for every handler (concurrency, prefetch...), below the handler's own. */
@@ -46,28 +47,29 @@ interface Subscription extends HandlerPlan {
   handler: NestHandler;
 }
 
-type Listeners = { [K in keyof PgServerEvents]: PgServerEvents[K][] };
+type Listeners = { [K in keyof MessagingServerEvents]: MessagingServerEvents[K][] };
 
 /**
- * The Nest transport server. Every `@EventPattern` handler gets its own durable queue bound to its pattern (so a
- * failing handler never re-runs a sibling); success acks, an error retries with the queue's backoff and then
- * dead-letters (a RejectMessageError at once), keeping the real error when MessagingExceptionFilter is registered.
- * `@MessagePattern` handlers consume the request queue `rpc.<pattern>` and reply to the caller's reply queue.
+ * The Nest transport server, over any MessageBroker. Every `@EventPattern` handler gets its own durable queue bound
+ * to its pattern (so a failing handler never re-runs a sibling); success acks, an error retries with the queue's
+ * backoff and then dead-letters (a RejectMessageError at once), keeping the real error when MessagingExceptionFilter
+ * is registered. `@MessagePattern` handlers consume the request queue `rpc.<pattern>` and reply to the caller's
+ * reply address.
  */
-export class PgServer extends Server<PgServerEvents, PgTransportStatus> implements CustomTransportStrategy {
-  override readonly transportId = PG_TRANSPORT;
+export class MessagingServer extends Server<MessagingServerEvents, MessagingTransportStatus> implements CustomTransportStrategy {
+  override readonly transportId = MESSAGING_TRANSPORT;
   override readonly propagatesEventHandlerErrors = true;
-  private broker: Broker | null = null;
+  private broker: MessageBroker | null = null;
   /** The broker's chores, when this server owns its broker (with a shared one, MessagingModule runs them). */
   private housekeeping: Housekeeping | null = null;
-  private readonly consumers: Consumer[] = [];
+  private readonly consumers: MessageConsumer[] = [];
   private readonly listeners: Listeners = { error: [], 'dead-lettered': [] };
   private warnedAboutFilter = false;
 
-  constructor(private readonly options: PgServerOptions) {
+  constructor(private readonly options: MessagingServerOptions) {
     super();
     if (!options || typeof options.serviceName !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,59}$/.test(options.serviceName)) {
-      throw new InvalidArgumentError(`PgServer needs a serviceName of 1-60 letters, digits, '.', '_', '-' or ':'`, {});
+      throw new InvalidArgumentError(`MessagingServer needs a serviceName of 1-60 letters, digits, '.', '_', '-' or ':'`, {});
     }
     this.initializeSerializer(options);
     this.deserializer = options.deserializer ?? AS_STORED;
@@ -94,14 +96,14 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
     this._status$.next('disconnected');
   }
 
-  on<K extends keyof PgServerEvents>(event: K, callback: PgServerEvents[K]): void {
-    if (!(event in this.listeners)) throw new InvalidArgumentError(`PgServer has no event ${String(event)}; it has ${Object.keys(this.listeners).join(', ')}`, {});
-    (this.listeners[event] as PgServerEvents[K][]).push(callback);
+  on<K extends keyof MessagingServerEvents>(event: K, callback: MessagingServerEvents[K]): void {
+    if (!(event in this.listeners)) throw new InvalidArgumentError(`MessagingServer has no event ${String(event)}; it has ${Object.keys(this.listeners).join(', ')}`, {});
+    (this.listeners[event] as MessagingServerEvents[K][]).push(callback);
   }
 
-  /** The Broker the server consumes with (its `pool` is the pg Pool). */
-  unwrap<T = Broker>(): T {
-    if (!this.broker) throw new Error('PgServer is not listening yet: call listen() (app.listen()) first');
+  /** The MessageBroker the server consumes with. */
+  unwrap<T = MessageBroker>(): T {
+    if (!this.broker) throw new Error('MessagingServer is not listening yet: call listen() (app.listen()) first');
     return this.broker as T;
   }
 
@@ -110,14 +112,14 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
     return patternRoute(pattern);
   }
 
-  private emitEvent<K extends keyof PgServerEvents>(event: K, ...args: Parameters<PgServerEvents[K]>): void {
+  private emitEvent<K extends keyof MessagingServerEvents>(event: K, ...args: Parameters<MessagingServerEvents[K]>): void {
     for (const listener of this.listeners[event]) (listener as (...a: unknown[]) => void)(...args);
   }
 
   private async start(): Promise<void> {
     this._status$.next('connecting');
     const subscriptions = this.subscriptions();
-    this.broker = this.options.broker ?? (await Broker.connect({ logger: nestBrokerLogger(), ...this.options.connection }));
+    this.broker = this.options.broker ?? (await connectBroker({ logger: nestBrokerLogger(), ...this.options.connection } as ConnectBrokerOptions));
     if (!this.options.broker) this.housekeeping = Housekeeping.forBroker(this.broker, { logger: this.options.connection?.logger ?? nestBrokerLogger() }).start();
     for (const s of subscriptions) await this.declare(s);
     for (const s of subscriptions) {
@@ -165,7 +167,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
 
   /** Declares the queue with the code's options (updating a queue whose stored options differ) and its one binding. */
   private async declare(s: Subscription): Promise<void> {
-    const broker = this.broker as Broker;
+    const broker = this.broker as MessageBroker;
     const options = { ...this.options.queueDefaults, ...(s.kind === 'request' ? REQUEST_QUEUE_OPTIONS : {}), ...s.queueOptions };
     try {
       await broker.declareQueue(s.queue, options);
@@ -181,7 +183,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
   }
 
   private async process(s: Subscription, delivery: Delivery, control: DeliveryControl): Promise<void> {
-    const context = new PgContext([delivery, control, s.queue, s.pattern]);
+    const context = new MessagingContext([delivery, control, s.queue, s.pattern]);
     const data = await this.deserializer.deserialize(delivery.payload, { pattern: s.pattern, routingKey: delivery.routingKey });
     if (s.kind === 'request') return this.processRequest(s, delivery, data, context);
     try {
@@ -201,7 +203,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
   }
 
   /** Runs an event handler to completion (its returned stream too); rejects with what the handler raised. */
-  private processEvent(s: Subscription, data: unknown, context: PgContext): Promise<void> {
+  private processEvent(s: Subscription, data: unknown, context: MessagingContext): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.runWithProcessingHooks(context, async (runEndHook) => {
         try {
@@ -218,7 +220,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
   }
 
   /** Runs a request handler and publishes each reply packet to the caller's reply queue. */
-  private processRequest(s: Subscription, delivery: Delivery, data: unknown, context: PgContext): Promise<void> {
+  private processRequest(s: Subscription, delivery: Delivery, data: unknown, context: MessagingContext): Promise<void> {
     const replyTo = delivery.headers[REPLY_TO_HEADER];
     const correlationId = delivery.headers[CORRELATION_ID_HEADER];
     if (!replyTo || !correlationId) {
@@ -232,7 +234,7 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
           try {
             if (packet.err !== undefined) this.reportFailedRequest(delivery, s.queue, packet.err, context);
             const payload = await this.serializer.serialize({ ...packet, id: correlationId });
-            await (this.broker as Broker).publishToQueue(replyTo, { routingKey: s.pattern, payload, headers: { [CORRELATION_ID_HEADER]: correlationId } });
+            await (this.broker as MessageBroker).publishToQueue(replyTo, { routingKey: s.pattern, payload, headers: { [CORRELATION_ID_HEADER]: correlationId } });
           } finally {
             if (packet.isDisposed) resolve();
           }
@@ -241,16 +243,17 @@ export class PgServer extends Server<PgServerEvents, PgTransportStatus> implemen
     });
   }
 
-  private reportFailedRequest(delivery: Delivery, queue: string, replied: unknown, context: PgContext): void {
-    const real = context.failure ?? replied;
+  private reportFailedRequest(delivery: Delivery, queue: string, replied: unknown, context: MessagingContext): void {
+    const real = context.getRecordedFailure()?.error ?? replied;
     if (real instanceof RpcException) return; // an answer the handler chose, not a failure
     this.logger.warn?.(`Request ${delivery.messageId} on ${queue} failed: ${errorLine(real)}; replied with the error`);
     this.logger.debug?.(`Request ${delivery.messageId} on ${queue}: the full error`, real);
     this.emitEvent('error', real, context);
   }
 
-  private realError(error: unknown, context: PgContext): unknown {
-    if (context.failure !== undefined) return context.failure;
+  private realError(error: unknown, context: MessagingContext): unknown {
+    const recorded = context.getRecordedFailure();
+    if (recorded) return recorded.error;
     if (!this.warnedAboutFilter) {
       this.warnedAboutFilter = true;
       this.logger.warn?.('A handler failed with an error Nest replaced by a generic one; register MessagingExceptionFilter to keep the real error');

@@ -1,0 +1,59 @@
+import pg from 'pg';
+import { Broker, connectBroker, InvalidArgumentError, messagingDriver, type MessageBroker } from '../src/index.js';
+import { testDatabaseUrl, uniqueSchemaName } from '../testing/index.js';
+
+describe('connectBroker', () => {
+  const saved = process.env.MESSAGING_DRIVER;
+  const schema = uniqueSchemaName('connect_broker');
+  afterEach(() => {
+    if (saved === undefined) delete process.env.MESSAGING_DRIVER;
+    else process.env.MESSAGING_DRIVER = saved;
+  });
+  afterAll(async () => {
+    const admin = new pg.Client({ connectionString: testDatabaseUrl() });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.end();
+  });
+
+  it('connects the PostgreSQL broker by default, and when MESSAGING_DRIVER says postgres', async () => {
+    for (const driver of [undefined, '', 'postgres']) {
+      if (driver === undefined) delete process.env.MESSAGING_DRIVER;
+      else process.env.MESSAGING_DRIVER = driver;
+      const broker: MessageBroker = await connectBroker({ connectionString: testDatabaseUrl(), schema, poolSize: 1 });
+      try {
+        expect(broker).toBeInstanceOf(Broker);
+        expect(broker.capabilities.delayedMessages).toBe('exact');
+        await broker.ping();
+      } finally {
+        await broker.close();
+      }
+    }
+  });
+
+  it('refuses a MESSAGING_DRIVER or driver it does not know, naming the allowed ones', async () => {
+    process.env.MESSAGING_DRIVER = 'kafka';
+    await expect(connectBroker({ connectionString: testDatabaseUrl() })).rejects.toThrow(/MESSAGING_DRIVER=kafka.*postgres, rabbitmq/);
+    await expect(connectBroker({ connectionString: testDatabaseUrl() })).rejects.toBeInstanceOf(InvalidArgumentError);
+    delete process.env.MESSAGING_DRIVER;
+    expect(() => messagingDriver({ driver: 'Postgres' })).toThrow(/driver "Postgres".*postgres, rabbitmq/);
+  });
+
+  it('the options name the driver over MESSAGING_DRIVER', () => {
+    process.env.MESSAGING_DRIVER = 'rabbitmq';
+    expect(messagingDriver({ driver: 'postgres' })).toBe('postgres');
+    expect(messagingDriver({})).toBe('rabbitmq');
+  });
+
+  it("refuses an option the driver does not have (another driver's included)", async () => {
+    const foreign = { connectionString: testDatabaseUrl(), url: 'amqp://localhost' } as Parameters<typeof connectBroker>[0];
+    await expect(connectBroker(foreign)).rejects.toThrow(/Unknown field "url" of the postgres driver's options/);
+    await expect(connectBroker({ driver: 'rabbitmq', connectionString: testDatabaseUrl() } as Parameters<typeof connectBroker>[0])).rejects.toThrow(
+      /Unknown field "connectionString" of the rabbitmq driver's options/,
+    );
+  });
+
+  it('says plainly that the rabbitmq driver is not built in yet', async () => {
+    await expect(connectBroker({ driver: 'rabbitmq', url: 'amqp://localhost' })).rejects.toThrow('the rabbitmq driver is not built in');
+  });
+});
