@@ -51,10 +51,12 @@ describe('the broker an app runs on, from its environment', () => {
     const unreadable = refusal(() => readMessagingEnvironment({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL_FILE: join(dir, 'missing') }));
     expect(unreadable.details).toEqual({ variable: 'RABBITMQ_URL_FILE' });
     const url = 'amqp://guest:guest@127.0.0.1:5672';
-    for (const exchange of ['amq.topic', 'with space', 'x'.repeat(256), 'ünïcode']) {
+    for (const exchange of ['with space', 'x'.repeat(121), 'ünïcode', '.leading-dot']) {
       const bad = refusal(() => readMessagingEnvironment({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: url, RABBITMQ_EXCHANGE: exchange }));
-      expect([bad.message, bad.details]).toEqual([expect.stringContaining(`RABBITMQ_EXCHANGE must be 1-255 letters`), { variable: 'RABBITMQ_EXCHANGE' }]);
+      expect([bad.message, bad.details]).toEqual([expect.stringMatching(/^RABBITMQ_EXCHANGE: Invalid exchange name .*: use 1-120 letters/), { variable: 'RABBITMQ_EXCHANGE' }]);
     }
+    const reserved = refusal(() => readMessagingEnvironment({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: url, RABBITMQ_EXCHANGE: 'amq.topic' }));
+    expect(reserved.message).toBe('RABBITMQ_EXCHANGE: the exchange name "amq.topic" starts with amq., which RabbitMQ keeps for its own');
   });
 
   it('needs BROKER_DATABASE_URL on postgres only', () => {

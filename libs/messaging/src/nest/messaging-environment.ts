@@ -1,5 +1,6 @@
 import { MESSAGING_DRIVER_ENVIRONMENT, MESSAGING_DRIVERS, type ConnectBrokerOptions, type MessagingDriver } from '../connect-broker.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, InvalidNameError } from '../errors.js';
+import { assertQueueName } from '../validation/names.js';
 import { readEnvironment, requireDatabaseUrl } from './environment.js';
 
 // The brokers an app can run on are connectBroker's drivers; its own database (outbox, inbox, its data) is
@@ -25,9 +26,6 @@ export interface MessagingEnvironment {
   exchange?: string;
 }
 
-// RabbitMQ's own rule for exchange names (at most 255 bytes of these characters); `amq.` is reserved by the server.
-const EXCHANGE_NAME = /^[A-Za-z0-9_.:-]{1,255}$/;
-
 /** The URL with its password hidden, for messages. */
 function redacted(url: URL): string {
   const copy = new URL(url);
@@ -51,13 +49,17 @@ function rabbitmqUrl(env: NodeJS.ProcessEnv): string {
   return value;
 }
 
+// The driver names queues after the exchange, so the exchange takes the queue names' alphabet; RabbitMQ keeps `amq.`
+// for its own exchanges.
 function exchangeName(env: NodeJS.ProcessEnv): string {
   const name = readEnvironment('RABBITMQ_EXCHANGE', env) ?? MESSAGING_ENVIRONMENT_DEFAULTS.exchange;
-  if (!EXCHANGE_NAME.test(name) || name.startsWith('amq.')) {
-    throw new InvalidArgumentError(`RABBITMQ_EXCHANGE must be 1-255 letters, digits, '-', '_', '.' or ':' and not start with amq. (got ${JSON.stringify(name)})`, {
-      variable: 'RABBITMQ_EXCHANGE',
-    });
+  const refuse = (why: string) => new InvalidArgumentError(`RABBITMQ_EXCHANGE: ${why}`, { variable: 'RABBITMQ_EXCHANGE' });
+  try {
+    assertQueueName(name, 'exchange name');
+  } catch (error) {
+    throw error instanceof InvalidNameError ? refuse(error.message) : error;
   }
+  if (name.startsWith('amq.')) throw refuse(`the exchange name ${JSON.stringify(name)} starts with amq., which RabbitMQ keeps for its own`);
   return name;
 }
 
