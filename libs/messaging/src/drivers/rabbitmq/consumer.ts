@@ -50,6 +50,7 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
   private allIdle: (() => void) | null = null;
   private removeReconnect: (() => void) | null = null;
   private resubscribeFailures = 0;
+  private resubscribing: Promise<void> | null = null;
 
   constructor(
     readonly queue: string,
@@ -106,7 +107,13 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
     if (this.ports.connection.state === 'connected') void this.resubscribe();
   }
 
-  private async resubscribe(): Promise<void> {
+  /** Single-flight: the channel's close and the reconnect both ask for it, and two subscriptions must not result. */
+  private resubscribe(): Promise<void> {
+    this.resubscribing ??= this.subscribeAgain().finally(() => (this.resubscribing = null));
+    return this.resubscribing;
+  }
+
+  private async subscribeAgain(): Promise<void> {
     if (this.stopping || this.tracked) return;
     try {
       await this.subscribe();
