@@ -43,8 +43,13 @@ export class Settler {
   constructor(private readonly ports: SettlerPorts) {}
 
   ack(held: Held): void {
-    held.channel.channel.ack(held.message);
     this.ports.held.done(held);
+    try {
+      held.channel.channel.ack(held.message);
+    } catch {
+      // The channel closed under us (amqplib refuses to write on it): RabbitMQ redelivers the message.
+      throw new LeaseLostError(held.delivery.messageId, 'ack');
+    }
   }
 
   async nack(held: Held, options: NackOptions = {}): Promise<NackOutcome> {

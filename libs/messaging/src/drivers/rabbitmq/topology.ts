@@ -22,7 +22,8 @@ interface KnownQueue {
  */
 export class Topology {
   private readonly known = new Map<string, KnownQueue>();
-  private readonly warnedUndeclared = new Set<string>();
+  /** Queues consumed here but declared elsewhere: the defaults assumed for them (checked to exist once). */
+  private readonly assumed = new Map<string, ResolvedQueueOptions>();
 
   constructor(
     private readonly connection: ConnectionManager,
@@ -108,11 +109,18 @@ export class Topology {
     this.known.get(queue)?.bindings.add(pattern);
   }
 
-  /** AMQP's unbind does not say whether the binding existed: the answer is what this broker knows (true if unknown). */
+  /**
+   * AMQP's unbind does not say whether the binding existed: the answer is what this broker knows (true for a queue
+   * it did not declare); false for a missing queue, as on PostgreSQL.
+   */
   async unbindQueue(queue: string, pattern: string): Promise<boolean> {
     assertQueueName(queue);
     assertPattern(pattern);
-    await this.assertExists(queue);
+    const exists = await this.assertExists(queue).then(
+      () => true,
+      (error: unknown) => (error instanceof QueueNotFoundError ? false : Promise.reject(error)),
+    );
+    if (!exists) return false;
     await this.run(queue, (channel) => channel.unbindQueue(queue, this.exchange, pattern));
     const known = this.known.get(queue);
     return known ? known.bindings.delete(pattern) : true;
@@ -144,14 +152,13 @@ export class Topology {
    * another process's arguments back; declare queues in every process that consumes them).
    */
   async optionsOf(name: string): Promise<ResolvedQueueOptions> {
-    const known = this.known.get(name);
-    if (known) return known.options;
+    const known = this.known.get(name) ?? this.assumed.get(name);
+    if (known) return 'options' in known ? known.options : known;
     await this.assertExists(name);
-    if (!this.warnedUndeclared.has(name)) {
-      this.warnedUndeclared.add(name);
-      this.logger.warn(`Queue ${name} was not declared by this process: its retry and dead-letter options are taken as the defaults`);
-    }
-    return { ...QUEUE_DEFAULTS, deadLetterQueue: `${name}${DEAD_LETTER_SUFFIX}` };
+    this.logger.warn(`Queue ${name} was not declared by this process: its retry and dead-letter options are taken as the defaults`);
+    const defaults = { ...QUEUE_DEFAULTS, deadLetterQueue: `${name}${DEAD_LETTER_SUFFIX}` };
+    this.assumed.set(name, defaults);
+    return defaults;
   }
 
   knownQueues(): string[] {
