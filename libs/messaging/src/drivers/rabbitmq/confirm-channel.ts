@@ -86,7 +86,12 @@ export class ConfirmPublisher {
   private async open(): Promise<TrackedChannel<ConfirmChannel>> {
     const tracked = await this.connection.openChannel(true);
     tracked.channel.on('return', (message: Message) => this.returned(message));
-    await this.prepare(tracked);
+    try {
+      await this.prepare(tracked);
+    } catch (error) {
+      await tracked.close();
+      throw error;
+    }
     this.current = tracked;
     return tracked;
   }

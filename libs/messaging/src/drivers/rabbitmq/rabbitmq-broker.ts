@@ -8,10 +8,19 @@
  *
  * Layout: one durable topic exchange (`exchange`), quorum queues, a dead-letter topic exchange
  * `<exchange>.dead-letter` with `<queue>.dlq` bound by key and `<exchange>.dead-letter-events` bound `#`;
- * delays and retries wait in TTL'd delay queues (delays rounded up to two significant digits). Where the contract
- * differs from the PostgreSQL driver, `capabilities` says so and the methods' comments say how.
+ * delays and retries wait in TTL'd delay queues (delays rounded up to two significant digits).
+ *
+ * Where the contract differs from the PostgreSQL driver, besides the capability flags (rabbitmq-capabilities.ts):
+ * - publish with mandatory 'error': the routable messages of the call were delivered (RabbitMQ cannot undo them);
+ *   `copies` counts messages routed, not queue copies; a delayed message is routed when due, never reported unroutable.
+ * - a re-declare must repeat every option (RabbitMQ compares all arguments), not only the ones given.
+ * - a process that consumes a queue it did not declare assumes the default options (AMQP cannot read them back).
+ * - a retried or released message goes to the queue's tail; prefetched messages lost with a channel come back
+ *   with their attempt counted (RabbitMQ counts the return).
+ * - queueStats: `delayed` counts the delay queues this broker used, `leaseExpired` is 0; queueDepths' ages are 0.
+ * - unbindQueue answers from what this broker knows; onDeadLetterEvent hints only of this broker's dead letters.
+ * - replies to a reply inbox die with its channel (direct reply-to is not persisted).
  */
-import type { BrokerCapabilities } from '../../driver/capabilities.js';
 import type { DeadLetterEvent } from '../../driver/dead-letter-event.js';
 import type { MaintenanceChore, MessageBroker, ReplyInbox } from '../../driver/message-broker.js';
 import type {
@@ -30,7 +39,7 @@ import type {
   RedriveOptions,
   SettleResult,
 } from '../../driver/broker-types.js';
-import { BrokerClosedError, InvalidArgumentError, LeaseLostError } from '../../errors.js';
+import { BrokerClosedError, InvalidArgumentError } from '../../errors.js';
 import { consoleLogger, type BrokerLogger } from '../../core/logger.js';
 import type { Delivery, OutgoingMessage } from '../../message.js';
 import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
@@ -49,22 +58,11 @@ import { Inspection } from './inspection.js';
 import { PullChannel } from './pull-channel.js';
 import { Publisher } from './publisher.js';
 import { RabbitMqBrokerOptions, resolveRabbitMqOptions } from './rabbitmq-options.js';
+import { RABBITMQ_CAPABILITIES } from './rabbitmq-capabilities.js';
 import { redrive } from './redrive.js';
 import { ReplyInboxes } from './reply-inbox.js';
-import { Settler } from './settler.js';
+import { Settler, settleEach } from './settler.js';
 import { Topology } from './topology.js';
-
-export const RABBITMQ_CAPABILITIES: BrokerCapabilities = Object.freeze({
-  leaseExtension: false,
-  leaseExpiry: false,
-  deduplicationWindow: false,
-  delayedMessages: 'rounded',
-  browseWithoutConsuming: false,
-  transactionalPublish: false,
-  pull: true,
-  queueUpdate: false,
-  topologyIntrospection: false,
-});
 
 const CLAIM_OPTIONS: ReadonlySet<string> = new Set(['limit', 'leaseMs']);
 
@@ -206,14 +204,14 @@ export class RabbitMqBroker implements MessageBroker {
     this.settler.ack(this.open().held.take(delivery, 'ack'));
   }
   async ackMany(deliveries: readonly Delivery[]): Promise<SettleResult> {
-    return this.settleEach(deliveries, async (d) => void (await this.ack(d)));
+    return settleEach(deliveries, async (d) => void (await this.ack(d)));
   }
   async nack(delivery: Delivery, options?: NackOptions): Promise<NackOutcome> {
     return this.settler.nack(this.open().held.take(delivery, 'nack'), options);
   }
   async nackMany(deliveries: readonly Delivery[], options?: NackOptions): Promise<SettleResult & { outcomes: Map<string, NackOutcome> }> {
     const outcomes = new Map<string, NackOutcome>();
-    const result = await this.settleEach(deliveries, async (d) => void outcomes.set(d.id, await this.nack(d, options)));
+    const result = await settleEach(deliveries, async (d) => void outcomes.set(d.id, await this.nack(d, options)));
     return { ...result, outcomes };
   }
   /** Capability leaseExtension false: a delivery is held until settled or its channel closes. */
@@ -286,21 +284,6 @@ export class RabbitMqBroker implements MessageBroker {
     await this.pull.close();
     await this.main.close();
     await this.connection.close();
-  }
-
-  private async settleEach(deliveries: readonly Delivery[], settle: (delivery: Delivery) => Promise<void>): Promise<SettleResult> {
-    if (!Array.isArray(deliveries)) throw new InvalidArgumentError('Expected an array of deliveries', {});
-    const result: SettleResult = { settled: [], lost: [] };
-    for (const delivery of deliveries) {
-      try {
-        await settle(delivery);
-        result.settled.push(delivery.id);
-      } catch (error) {
-        if (!(error instanceof LeaseLostError)) throw error;
-        result.lost.push(delivery.id);
-      }
-    }
-    return result;
   }
 
   private open(): this {

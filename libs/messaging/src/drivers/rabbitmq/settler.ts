@@ -1,8 +1,8 @@
-import type { NackOptions, NackOutcome } from '../../driver/broker-types.js';
+import type { NackOptions, NackOutcome, SettleResult } from '../../driver/broker-types.js';
 import { InvalidArgumentError, LeaseLostError } from '../../errors.js';
 import { deliveryTime } from '../../core/delivery-time.js';
 import { errorText } from '../../core/error-text.js';
-import type { DeathRecord } from '../../message.js';
+import type { DeathRecord, Delivery } from '../../message.js';
 import type { ResolvedQueueOptions } from '../../topology/queue-options.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { MAX_NACK_DELAY_MS } from '../postgres/settler.js';
@@ -124,4 +124,20 @@ function assertNackOptions(options: NackOptions): void {
   if (options.reject !== undefined && typeof options.reject !== 'boolean') {
     throw new InvalidArgumentError(`reject must be a boolean, got ${typeof options.reject}`, { option: 'reject' });
   }
+}
+
+/** ackMany/nackMany: one settle after another; lost leases are listed, other errors thrown. */
+export async function settleEach(deliveries: readonly Delivery[], settle: (delivery: Delivery) => Promise<void>): Promise<SettleResult> {
+  if (!Array.isArray(deliveries)) throw new InvalidArgumentError('Expected an array of deliveries', {});
+  const result: SettleResult = { settled: [], lost: [] };
+  for (const delivery of deliveries) {
+    try {
+      await settle(delivery);
+      result.settled.push(delivery.id);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      result.lost.push(delivery.id);
+    }
+  }
+  return result;
 }
