@@ -4,7 +4,7 @@ import { InvalidArgumentError, QueueInUseError, QueueNotFoundError, QueueOptions
 import type { BrokerLogger } from '../../core/logger.js';
 import { QUEUE_DEFAULTS, DEAD_LETTER_SUFFIX, resolveQueueOptions, type QueueOptions, type ResolvedQueueOptions } from '../../topology/queue-options.js';
 import { assertPattern, assertQueueName } from '../../validation/names.js';
-import { amqpCode, queueError } from './amqp-errors.js';
+import { queueError } from './amqp-errors.js';
 import type { ConnectionManager } from './connection.js';
 import { deadLetterEventsQueueOf, deadLetterExchangeOf, deliverKeyOf } from './names.js';
 import { queueArguments } from './queue-arguments.js';
@@ -126,20 +126,21 @@ export class Topology {
     return known ? known.bindings.delete(pattern) : true;
   }
 
+  /**
+   * Quorum queues refuse queue.delete's if-empty flag (RabbitMQ answers it by closing the whole connection), so
+   * `ifEmpty` is a passive declare's count first: it sees ready messages, not those a consumer holds unacked.
+   */
   async deleteQueue(name: string, options: { ifEmpty?: boolean } = {}): Promise<number> {
     assertQueueName(name);
     if (options.ifEmpty !== undefined && typeof options.ifEmpty !== 'boolean') throw new InvalidArgumentError('ifEmpty must be a boolean', {});
-    await this.assertExists(name);
+    const { messageCount: ready } = await this.assertExists(name);
     const sources = [...this.known].filter(([, q]) => q.options.deadLetterQueue === name).map(([source]) => source);
     if (sources.length > 0) throw new QueueInUseError(`Queue ${JSON.stringify(name)} is the dead-letter queue of ${sources.join(', ')}`, { queue: name });
-    try {
-      const { messageCount } = await this.connection.withChannel((channel) => channel.deleteQueue(name, { ifEmpty: options.ifEmpty === true }));
-      this.known.delete(name);
-      return messageCount;
-    } catch (error) {
-      if (amqpCode(error) === 406) throw new QueueInUseError(`Queue ${JSON.stringify(name)} is not empty`, { queue: name });
-      throw queueError(error, name);
-    }
+    if (options.ifEmpty && ready > 0) throw new QueueInUseError(`Queue ${JSON.stringify(name)} holds ${ready} messages`, { queue: name, messages: ready });
+    const { messageCount } = await this.run(name, (channel) => channel.deleteQueue(name));
+    this.known.delete(name);
+    this.assumed.delete(name);
+    return messageCount;
   }
 
   /** Throws QueueNotFoundError unless the queue exists (a passive declare on a channel of its own). */
