@@ -98,7 +98,28 @@ describeRabbitMq('connection loss and request-reply', (rabbit) => {
     await client.publishToQueue(requests, { routingKey: 'ask', payload: 'ping', headers: { 'reply-to': inbox.address, 'correlation-id': 'c-1' } });
     await waitFor(() => replies.length === 1);
     expect(replies[0]).toMatchObject({ payload: 'ping pong', routingKey: 'reply', headers: { 'correlation-id': 'c-1' } });
+    // publish() takes the inbox's channel too.
+    await server.bindQueue(requests, 'ask.#');
+    await client.publish({ routingKey: 'ask.again', payload: 'ping2', headers: { 'reply-to': inbox.address, 'correlation-id': 'c-2' } });
+    await waitFor(() => replies.length === 2);
+    expect(replies[1]).toMatchObject({ payload: 'ping2 pong', headers: { 'correlation-id': 'c-2' } });
     await inbox.close();
     await worker.stop();
+  });
+
+  it('a process consuming a queue it did not declare warns and assumes the default options', async () => {
+    const other = await rabbit.broker();
+    const queue = uniqueQueue('foreign');
+    await broker.declareQueue(queue);
+    const seen: number[] = [];
+    const consumer = await other.consume(queue, (d) => {
+      seen.push(d.attempt);
+      if (d.attempt === 1) throw new Error('once');
+    });
+    await broker.publishToQueue(queue, { routingKey: 'k', payload: 1 });
+    await waitFor(() => seen.length === 2, { timeoutMs: 5000 });
+    await consumer.stop();
+    expect(rabbit.logger.at('warn').some((l) => l.message.includes(`Queue ${queue} was not declared by this process`))).toBe(true);
+    expect((await other.getQueue(queue)).options.maxAttempts).toBe(5);
   });
 });
