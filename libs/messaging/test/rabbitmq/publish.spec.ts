@@ -1,5 +1,6 @@
 import { PayloadTooLargeError, QueueNotFoundError, QueueOptionsConflictError, UnroutableMessageError } from '../../src/errors.js';
-import { CapabilityNotSupportedError } from '../../src/drivers/rabbitmq/errors.js';
+import amqp from 'amqplib';
+import { CapabilityNotSupportedError, PublishNotConfirmedError } from '../../src/drivers/rabbitmq/errors.js';
 import type { RabbitMqBroker } from '../../src/drivers/rabbitmq/rabbitmq-broker.js';
 import { describeRabbitMq, uniqueQueue } from './rabbitmq-fixture.js';
 
@@ -77,6 +78,21 @@ describeRabbitMq('topology and publish with confirms', (rabbit) => {
     await expect(broker.bindQueue(uniqueQueue('nope'), '#')).rejects.toBeInstanceOf(QueueNotFoundError);
     await broker.ping();
     expect(await broker.deleteQueue(queue)).toBe(0);
+  });
+
+  it('a publish RabbitMQ nacks (a full queue that rejects publishes) is PublishNotConfirmedError, not a silent drop', async () => {
+    const queue = uniqueQueue('full');
+    const raw = await amqp.connect(rabbit.vhost.url);
+    const channel = await raw.createChannel();
+    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic', 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+    await raw.close();
+    await broker.publishToQueue(queue, { routingKey: 'k', payload: 1 });
+    const error = await broker.publishToQueue(queue, { routingKey: 'k', payload: 2, messageId: 'refused-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PublishNotConfirmedError);
+    expect(error).toMatchObject({ messageIds: ['refused-1'] });
+    expect((await broker.queueStats(queue)).ready).toBe(1);
+    await broker.publishToQueue(queue, { routingKey: 'k', payload: 3 }).catch(() => undefined); // the channel still works
+    await broker.ping();
   });
 
   it('a delayed publish waits at least its delay (rounded up), then is routed', async () => {
