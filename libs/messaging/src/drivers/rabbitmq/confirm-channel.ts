@@ -55,12 +55,16 @@ export class ConfirmPublisher {
       let written = true;
       confirms.push(
         new Promise<void>((resolve, reject) => {
+          // publish() throws at once on a channel amqplib knows is closed: the executor turns that into a rejection.
           written = channel.publish(message.exchange, message.routingKey, message.content, { ...message.options, mandatory: true }, (error) => {
             entry.confirmed = true;
             this.pending.delete(entry);
             if (error) reject(/nack/i.test(String((error as Error)?.message)) ? 'nacked by RabbitMQ' : 'the channel closed before the confirm');
             else resolve();
           });
+        }).catch((error: unknown) => {
+          this.pending.delete(entry);
+          throw error;
         }),
       );
       if (!tracked.open) break;
