@@ -8,3 +8,4 @@ export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
 export { startOtlpReceiver, type OtlpSpan, type RunningOtlpReceiver } from './otlp-receiver.js';
+export { createTestVhost, rabbitmqUrl, type TestVhost } from './rabbitmq-vhost.js';
