@@ -1,6 +1,6 @@
 import { PayloadTooLargeError, QueueNotFoundError, QueueOptionsConflictError, UnroutableMessageError } from '../../src/errors.js';
 import amqp from 'amqplib';
-import { CapabilityNotSupportedError, PublishNotConfirmedError } from '../../src/drivers/rabbitmq/errors.js';
+import { CapabilityNotSupportedError, PublishNotConfirmedError } from '../../src/errors.js';
 import type { RabbitMqBroker } from '../../src/drivers/rabbitmq/rabbitmq-broker.js';
 import { describeRabbitMq, uniqueQueue } from './rabbitmq-fixture.js';
 

@@ -1,6 +1,6 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import type { ConnectionManager, TrackedChannel } from './connection.js';
-import { PublishNotConfirmedError } from './errors.js';
+import { PublishNotConfirmedError } from '../../errors.js';
 
 /** One message to send on a confirm channel. */
 export interface Outgoing {

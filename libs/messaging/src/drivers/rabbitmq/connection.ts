@@ -1,7 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { BrokerClosedError } from '../../errors.js';
 import type { BrokerLogger } from '../../core/logger.js';
-import { BrokerUnavailableError } from './errors.js';
+import { BrokerUnavailableError } from '../../errors.js';
 import type { ResolvedRabbitMqOptions } from './rabbitmq-options.js';
 
 /**

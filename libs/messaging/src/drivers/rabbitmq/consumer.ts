@@ -6,7 +6,7 @@ import type { BrokerLogger } from '../../core/logger.js';
 import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import type { ConnectionManager, TrackedChannel } from './connection.js';
-import { CapabilityNotSupportedError } from './errors.js';
+import { CapabilityNotSupportedError } from '../../errors.js';
 import type { Held, HeldDeliveries } from './held-deliveries.js';
 import type { Settler } from './settler.js';
 import type { ResolvedQueueOptions } from '../../topology/queue-options.js';

@@ -3,10 +3,10 @@ import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from
 import type { OutgoingMessage } from '../../message.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
-import { messageColumns } from '../postgres/message-columns.js';
+import { messageColumns } from '../../core/message-columns.js';
 import type { ConfirmPublisher, Outgoing } from './confirm-channel.js';
 import type { DelayQueues } from './delay-queues.js';
-import { CapabilityNotSupportedError } from './errors.js';
+import { CapabilityNotSupportedError } from '../../errors.js';
 import { publishProperties, type EncodedMessage } from './message-codec.js';
 import { DIRECT_REPLY_TO, isDirectReplyAddress, REPLY_INBOX_PREFIX, roundUpDelay } from './names.js';
 

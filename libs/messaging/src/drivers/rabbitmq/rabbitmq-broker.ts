@@ -52,7 +52,7 @@ import { ConnectionManager } from './connection.js';
 import { RabbitConsumer } from './consumer.js';
 import { takeDeadLetterEvents } from './dead-letter-events.js';
 import { DelayQueues } from './delay-queues.js';
-import { CapabilityNotSupportedError } from './errors.js';
+import { CapabilityNotSupportedError } from '../../errors.js';
 import { HeldDeliveries } from './held-deliveries.js';
 import { Inspection } from './inspection.js';
 import { PullChannel } from './pull-channel.js';

@@ -5,7 +5,7 @@ import { errorText } from '../../core/error-text.js';
 import type { DeathRecord, Delivery } from '../../message.js';
 import type { ResolvedQueueOptions } from '../../topology/queue-options.js';
 import { assertKnownFields } from '../../validation/fields.js';
-import { MAX_NACK_DELAY_MS } from '../postgres/settler.js';
+import { MAX_NACK_DELAY_MS } from '../../limits.js';
 import type { ConfirmPublisher } from './confirm-channel.js';
 import type { DelayQueues } from './delay-queues.js';
 import type { Held, HeldDeliveries } from './held-deliveries.js';
