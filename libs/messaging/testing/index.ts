@@ -8,6 +8,6 @@ export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
 export { startOtlpReceiver, type OtlpSpan, type RunningOtlpReceiver } from './otlp-receiver.js';
+export { createTestVhost, rabbitmqUrl, type TestVhost } from './rabbitmq-vhost.js';
 export { createServiceDatabase, TEST_SERVICE_SCHEMA, type ServiceDatabase } from './service-database.js';
 export { describeDriverConformance, type ChildBrokerModule, type DriverFactory, type DriverUnderTest } from './driver-conformance/index.js';
-export { createTestVhost, testRabbitMqUrl, type TestVhost } from './rabbitmq-vhost.js';

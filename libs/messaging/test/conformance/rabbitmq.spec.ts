@@ -2,10 +2,10 @@
 // or before the driver exists, the title says plainly that it did not run.
 import amqp from 'amqplib';
 import { describeDriverConformance } from '../../testing/index.js';
-import { createTestVhost, testRabbitMqUrl } from '../../testing/index.js';
+import { createTestVhost, rabbitmqUrl } from '../../testing/index.js';
 import { RABBITMQ_DRIVER_MODULE, rabbitMqDriverBuilt, rabbitMqDriverFactory } from './rabbitmq-driver.js';
 
-const url = testRabbitMqUrl();
+const url = rabbitmqUrl();
 
 if (!url) {
   describe('RabbitMQ conformance did not run: RABBITMQ_URL is not set', () => {
@@ -18,7 +18,7 @@ if (!url) {
   describe('RabbitMQ conformance did not run: the RabbitMQ driver is not built yet (src/drivers/rabbitmq/rabbitmq-broker.ts)', () => {
     it('the per-file vhost the RabbitMQ factory isolates a test file in takes a quorum queue and is deleted after', async () => {
       console.log(`RabbitMQ conformance did not run: the RabbitMQ driver is not built yet (${RABBITMQ_DRIVER_MODULE})`);
-      const vhost = await createTestVhost('conformance_probe', url);
+      const vhost = await createTestVhost('conformance-probe');
       const connection = await amqp.connect(vhost.url);
       try {
         const channel = await connection.createChannel();
@@ -26,11 +26,11 @@ if (!url) {
         expect(declared).toMatchObject({ queue: 'probe', messageCount: 0 });
       } finally {
         await connection.close();
-        await vhost.delete();
+        await vhost.drop();
       }
       await expect(amqp.connect(vhost.url)).rejects.toThrow();
     });
   });
 } else {
-  describeDriverConformance('rabbitmq', rabbitMqDriverFactory(url));
+  describeDriverConformance('rabbitmq', rabbitMqDriverFactory());
 }

@@ -1,7 +1,7 @@
 import { Inbox, Outbox } from '../../../src/index.js';
 import { createServiceDatabase, TEST_SERVICE_SCHEMA, type ServiceDatabase } from '../../service-database.js';
 import { waitFor } from '../../wait-for.js';
-import { sleep, type ConformanceContext } from '../conformance-context.js';
+import { sleep, within, type ConformanceContext } from '../conformance-context.js';
 
 const MESSAGES = 30;
 const BATCH_SIZE = 10;
@@ -38,7 +38,8 @@ export function describeOutboxRelay(ctx: ConformanceContext): void {
       const env = { SERVICE_URL: svc.db.url, SERVICE_SCHEMA: TEST_SERVICE_SCHEMA, BATCH_SIZE: String(BATCH_SIZE) };
       const restarted = ctx.child('outbox-relay', { ...env, START_ON_SIGNAL: '1' });
       const crashing = ctx.child('outbox-relay', { ...env, CRASH_AFTER_SEND: '1' });
-      expect((await crashing.exited).signal).toBe('SIGKILL');
+      const exit = await within(crashing.exited, 20_000, () => `the relay to kill itself after its first batch (stderr: ${crashing.errorOutput.slice(-2_000)})`);
+      expect(exit.signal).toBe('SIGKILL');
       const [sent] = crashing.named('sent');
       expect(sent.messageIds).toHaveLength(BATCH_SIZE);
       const outboxLeft = async () => (await svc.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${TEST_SERVICE_SCHEMA}.outbox`)).rows[0].n;

@@ -5,11 +5,16 @@ import type { ConformanceContext } from '../conformance-context.js';
 
 export function describePublishing(ctx: ConformanceContext): void {
   describe('publishing', () => {
-    it('mandatory (the default) throws UnroutableMessageError for a key no queue is bound to, and stores nothing of that call', async () => {
+    it('mandatory (the default) throws UnroutableMessageError for a key no queue is bound to', async () => {
       const queue = await ctx.queue('mandatory');
-      const error = await ctx.broker.publish([{ routingKey: queue, payload: 1 }, { routingKey: `${queue}.nobody`, payload: 2, messageId: `${queue}-lost` }]).catch((e: unknown) => e);
+      const error = await ctx.broker.publish({ routingKey: `${queue}.nobody`, payload: 2, messageId: `${queue}-lost` }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UnroutableMessageError);
       expect(error).toMatchObject({ code: 'UNROUTABLE', routingKeys: [`${queue}.nobody`], messageIds: [`${queue}-lost`] });
+    });
+
+    it('mandatory (the default) stores nothing of a batch that holds an unroutable message', async () => {
+      const queue = await ctx.queue('mandatory-batch');
+      await expect(ctx.broker.publish([{ routingKey: queue, payload: 1 }, { routingKey: `${queue}.nobody`, payload: 2 }])).rejects.toBeInstanceOf(UnroutableMessageError);
       expect(await ctx.broker.queueStats(queue)).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
     });
 

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
+import type { MessageConsumer } from '../../../src/driver/broker-types.js';
 import type { Delivery } from '../../../src/message.js';
 import { topicMatches } from '../../../src/topology/topic-matcher.js';
 import { waitFor } from '../../wait-for.js';
-import { sleep, type ConformanceContext } from '../conformance-context.js';
+import { sleep, TEST_CONSUMER, type ConformanceContext } from '../conformance-context.js';
 import { BINDINGS, EXPECTED, WIDE_BINDINGS, WIDE_EXPECTED, WIDE_WORDS } from '../rabbitmq-topic-vectors.js';
 
 /** How long to wait, once every expected copy arrived, for a copy that should not exist. */
@@ -18,15 +19,17 @@ async function routeThrough(ctx: ConformanceContext, bindings: readonly [label: 
   for (const [label] of bindings) if (!queueOf.has(label)) queueOf.set(label, ctx.name('route'));
   const labelOf = new Map([...queueOf].map(([label, queue]) => [queue, label]));
   const received: Delivery<number>[] = [];
+  const consumers: MessageConsumer[] = [];
   try {
     for (const queue of queueOf.values()) await ctx.broker.declareQueue(queue, { deadLetterQueue: null });
     for (const [label, pattern] of bindings) await ctx.broker.bindQueue(queueOf.get(label)!, pattern);
-    for (const queue of queueOf.values()) await ctx.consume<number>(queue, (d) => void received.push(d), { concurrency: 20 });
+    for (const queue of queueOf.values()) consumers.push(await ctx.broker.consume<number>(queue, (d) => void received.push(d), { ...TEST_CONSUMER, concurrency: 20 }));
     await ctx.broker.publish(keys.map((routingKey, i) => ({ routingKey, payload: i })), { mandatory: 'report' });
     await waitFor(() => received.length >= expectedCopies, { timeoutMs: 5_000, what: `${expectedCopies} routed copies` }).catch(() => undefined);
     await sleep(EXTRA_COPY_WAIT_MS);
   } finally {
-    for (const queue of queueOf.values()) await ctx.broker.deleteQueue(queue).catch(() => undefined);
+    await Promise.all(consumers.map((c) => c.stop()));
+    for (const queue of queueOf.values()) await ctx.broker.deleteQueue(queue);
   }
   const byKey = new Map<string, string[]>(keys.map((key) => [key, []]));
   for (const d of received) byKey.get(keys[d.payload])!.push(labelOf.get(d.queue)!);
