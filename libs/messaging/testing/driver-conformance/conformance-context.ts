@@ -21,8 +21,8 @@ export interface ConformanceContext {
   consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumerOptions): Promise<MessageConsumer>;
   /** Starts a consumer that keeps every delivery (acked) in the returned array. */
   collect<T = unknown>(queue: string, options?: ConsumerOptions): Promise<Delivery<T>[]>;
-  /** Starts a child process on the same broker space; SIGKILLed after the case if still running. */
-  child(script: ChildScript, env: Record<string, string>): TsProcess;
+  /** Starts a child process on the same broker space; SIGKILLed after the case (or the file) if still running. */
+  child(script: ChildScript, env: Record<string, string>, lifetime?: 'case' | 'file'): TsProcess;
 }
 
 /** Fast consumers for tests: poll often and stop quickly. */
@@ -35,6 +35,7 @@ export function conformanceContext(factory: DriverFactory, label: string): Confo
   let driver: DriverUnderTest | null = null;
   const consumers: MessageConsumer[] = [];
   const children: TsProcess[] = [];
+  const fileChildren: TsProcess[] = [];
   const prefix = `c${++fileCounter}`;
   let counter = 0;
 
@@ -43,12 +44,10 @@ export function conformanceContext(factory: DriverFactory, label: string): Confo
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
-    for (const child of children.splice(0)) {
-      if (child.child.exitCode === null && child.child.signalCode === null) child.kill('SIGKILL');
-      await child.exited;
-    }
+    await killAll(children.splice(0));
   });
   afterAll(async () => {
+    await killAll(fileChildren.splice(0));
     await driver?.cleanup();
   });
 
@@ -77,14 +76,21 @@ export function conformanceContext(factory: DriverFactory, label: string): Confo
       await context.consume<T>(queue, (delivery) => void seen.push(delivery), options);
       return seen;
     },
-    child(script, env) {
+    child(script, env, lifetime = 'case') {
       const path = fileURLToPath(new URL(`./processes/${script}.ts`, import.meta.url));
       const child = new TsProcess(path, { ...context.driver.childEnv, [CHILD_BROKER_MODULE_ENV]: context.driver.childModule, ...env });
-      children.push(child);
+      (lifetime === 'case' ? children : fileChildren).push(child);
       return child;
     },
   };
   return context;
+}
+
+async function killAll(processes: TsProcess[]): Promise<void> {
+  for (const child of processes) {
+    if (child.child.exitCode === null && child.child.signalCode === null) child.kill('SIGKILL');
+    await child.exited;
+  }
 }
 
 /** Resolves after `ms`. */

@@ -1,4 +1,5 @@
 import type { Delivery } from '../../../src/message.js';
+import type { TsProcess } from '../../child-process.js';
 import { signal, waitFor } from '../../wait-for.js';
 import { sleep, type ConformanceContext } from '../conformance-context.js';
 
@@ -25,10 +26,19 @@ function concurrentHandlings(handled: readonly Handled[]): [Handled, Handled][] 
 
 export function describeConsumers(ctx: ConformanceContext): void {
   describe('consumers', () => {
-    it('competing consumers in two processes share a queue: none lost, none handled twice at once, both get work', async () => {
+    // The child processes of both process cases start together: a start-up takes seconds on a busy machine.
+    let competing: { queue: string; workers: TsProcess[] };
+    let killed: { queue: string; doomed: TsProcess };
+    beforeAll(async () => {
       const queue = await ctx.queue('competing');
-      const workers = [0, 1].map(() => ctx.child('consumer', { QUEUE: queue, MODE: 'ack', HANDLE_MS: '5', CONCURRENCY: '2', PREFETCH: '2' }));
-      await Promise.all(workers.map((w) => w.waitForEvents('ready', 1, 30_000)));
+      const killedQueue = await ctx.queue('killed', { leaseMs: 1_500 });
+      competing = { queue, workers: [0, 1].map(() => ctx.child('consumer', { QUEUE: queue, MODE: 'ack', HANDLE_MS: '5', CONCURRENCY: '2', PREFETCH: '2' }, 'file')) };
+      killed = { queue: killedQueue, doomed: ctx.child('consumer', { QUEUE: killedQueue, MODE: 'hold', CONCURRENCY: '2', PREFETCH: '2' }, 'file') };
+      await Promise.all([...competing.workers, killed.doomed].map((w) => w.waitForEvents('ready', 1, 40_000)));
+    });
+
+    it('competing consumers in two processes share a queue: none lost, none handled twice at once, both get work', async () => {
+      const { queue, workers } = competing;
       const count = 120;
       const { messageIds } = await ctx.broker.publish(Array.from({ length: count }, (_, i) => ({ routingKey: queue, payload: i })));
       const handled = () => workers.flatMap((w) => w.named('handled') as unknown as Handled[]);
@@ -42,9 +52,7 @@ export function describeConsumers(ctx: ConformanceContext): void {
     });
 
     it("redelivers a SIGKILLed consumer's unacknowledged messages to another consumer, with the attempt counted", async () => {
-      const queue = await ctx.queue('killed', { leaseMs: 1_500 });
-      const doomed = ctx.child('consumer', { QUEUE: queue, MODE: 'hold', CONCURRENCY: '2', PREFETCH: '2' });
-      await doomed.waitForEvents('ready', 1, 30_000);
+      const { queue, doomed } = killed;
       const { messageIds } = await ctx.broker.publish([0, 1].map((i) => ({ routingKey: queue, payload: i })));
       const held = await doomed.waitForEvents('holding', 2);
       expect(held.map((h) => h.attempt)).toEqual([1, 1]);
