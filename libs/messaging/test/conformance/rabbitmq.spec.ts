@@ -1,8 +1,7 @@
 // The conformance suite on the RabbitMQ driver, on RABBITMQ_URL (a fresh vhost per file). Without RABBITMQ_URL,
 // or before the driver exists, the title says plainly that it did not run.
 import amqp from 'amqplib';
-import { describeDriverConformance } from '../../testing/index.js';
-import { createTestVhost, rabbitmqUrl } from '../../testing/index.js';
+import { createTestVhost, describeDriverConformance, rabbitmqUrl } from '../../testing/index.js';
 import { RABBITMQ_DRIVER_MODULE, rabbitMqDriverBuilt, rabbitMqDriverFactory } from './rabbitmq-driver.js';
 
 const url = rabbitmqUrl();
