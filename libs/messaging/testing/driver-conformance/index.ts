@@ -9,6 +9,7 @@ import { describeOutboxRelay } from './cases/outbox-relay.js';
 import { describePublishing } from './cases/publishing.js';
 import { describeRequestReply } from './cases/request-reply.js';
 import { describeRouting } from './cases/routing.js';
+import { describeTopologyAndHealth } from './cases/topology-and-health.js';
 import { conformanceContext } from './conformance-context.js';
 import type { DriverFactory } from './driver-factory.js';
 
@@ -20,6 +21,7 @@ export function describeDriverConformance(name: string, factory: DriverFactory):
   describe(`MessageBroker conformance: ${name}`, () => {
     const ctx = conformanceContext(factory, `conformance_${name}`);
     describeRouting(ctx);
+    describeTopologyAndHealth(ctx);
     describePublishing(ctx);
     describeConsumers(ctx);
     describeFailures(ctx);
