@@ -1,5 +1,5 @@
 import type { DeadLetterEvent } from '../../../src/driver/dead-letter-event.js';
-import { RejectMessageError } from '../../../src/errors.js';
+import { RejectMessageError, RetryMessageError } from '../../../src/errors.js';
 import { DEAD_LETTER_SUFFIX } from '../../../src/topology/queue-options.js';
 import { signal, waitFor } from '../../wait-for.js';
 import { sleep, within, type ConformanceContext } from '../conformance-context.js';
@@ -56,6 +56,19 @@ export function describeFailures(ctx: ConformanceContext): void {
       expect(attempts).toEqual([1]);
       expect(dead[0].deaths[0]).toMatchObject({ queue, reason: 'rejected', count: 1 });
       expect(dead[0].deaths[0].lastError).toContain('malformed order');
+    });
+
+    it('retries a message after the delay a RetryMessageError asks for, using an attempt', async () => {
+      const queue = await ctx.queue('retry-after', { maxAttempts: 3, retryBaseMs: 0, retryMaxMs: 0 });
+      const attempts: { attempt: number; at: number }[] = [];
+      await ctx.consume(queue, (d) => {
+        attempts.push({ attempt: d.attempt, at: Date.now() });
+        if (d.attempt === 1) throw new RetryMessageError('rate limited', { delayMs: 400 });
+      });
+      await ctx.broker.publish({ routingKey: queue, payload: 'later' });
+      await waitFor(() => attempts.length === 2, { timeoutMs: 10_000, what: 'the retry' });
+      expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
+      expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(400 - CLOCK_SLACK_MS);
     });
 
     it('redrives dead letters back to the queue they died in with a fresh attempt count, or to another queue', async () => {

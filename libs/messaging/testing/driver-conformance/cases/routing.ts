@@ -69,7 +69,8 @@ export function describeRouting(ctx: ConformanceContext): void {
             expect(byKey.get(k)).toEqual(sorted(expected.get(k)!.flatMap((label) => Array<string>(times).fill(label))));
           }
         }),
-        { numRuns: 6, seed: 10 },
+        // Shrinking a failure re-runs the routing many times: bounded, so the case fails with its counterexample in time.
+        { numRuns: 6, seed: 10, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true },
       );
     });
 
