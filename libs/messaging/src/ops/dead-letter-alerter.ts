@@ -128,7 +128,7 @@ export class DeadLetterAlerter {
       await this.options.broker.publish(
         { routingKey: DEAD_LETTERED_ROUTING_KEY, payload: alert, messageId: `dead-letter-${alert.queue}-${alert.messageId}-${Date.parse(alert.occurredAt)}` },
         // The id is fixed per event, so an alert repeated after a crash publishes its event once.
-        { mandatory: 'report', deduplicationWindowMs: 24 * 60 * 60 * 1000 },
+        { mandatory: 'report', ...(this.options.broker.capabilities.deduplicationWindow ? { deduplicationWindowMs: 24 * 60 * 60 * 1000 } : {}) },
       );
     }
     this.alerted++;

@@ -124,7 +124,8 @@ export class OutboxRelay {
           ...(row.delay_ms === null ? {} : { delayMs: row.delay_ms }),
           ...(row.deliver_at === null ? {} : { deliverAt: row.deliver_at }),
         })),
-        { mandatory: 'report', deduplicationWindowMs: this.deduplicationWindowMs },
+        // Without a broker-side window (RabbitMQ) a resend after a crash is delivered again and the consumers' inbox drops it.
+        { mandatory: 'report', ...(this.options.broker.capabilities.deduplicationWindow ? { deduplicationWindowMs: this.deduplicationWindowMs } : {}) },
       );
     } catch (error) {
       // The broker refused the whole batch (it is down, or a message is invalid there): back off all of it.

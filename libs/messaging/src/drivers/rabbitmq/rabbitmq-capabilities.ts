@@ -15,6 +15,8 @@ export const RABBITMQ_CAPABILITIES: BrokerCapabilities = Object.freeze({
   delayedMessages: 'rounded',
   /** browse() takes messages with basic.get and gives them back: RabbitMQ counts a delivery (x-delivery-count). */
   browseWithoutConsuming: false,
+  /** An unroutable message comes back (basic.return) after the batch's routable ones were delivered: RabbitMQ cannot take them back. */
+  atomicBatchPublish: false,
   /** publish({ transaction }) throws CapabilityNotSupportedError: use the outbox. */
   transactionalPublish: false,
   /** claim() is basic.get on the broker's pull channel; its deliveries are held until settled. */
