@@ -8,3 +8,4 @@ export { signal, waitFor } from './wait-for.js';
 export { recordingLogger, type LoggedLine } from './recording-logger.js';
 export { startWebhookReceiver, type RunningWebhookReceiver } from './webhook-receiver.js';
 export { startOtlpReceiver, type OtlpSpan, type RunningOtlpReceiver } from './otlp-receiver.js';
+export { RABBITMQ_CLUSTER_DEFAULTS, RabbitMqNode, rabbitMqScriptsDir, startRabbitMqCluster, type QuorumPlacement, type RabbitMqCluster, type RabbitMqClusterOptions, type RabbitMqNodeSpec } from './rabbitmq-cluster.js';
