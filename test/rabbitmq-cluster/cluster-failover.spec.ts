@@ -19,7 +19,7 @@ const PUBLISH_WINDOW = 20;
 const KILL_AFTER_CONSUMED = BACKLOG / 2;
 
 /** The client under test; the RabbitMQ driver's ClusterClient goes here instead. */
-const connectClient = (urls: string[]): ClusterClient => amqpClusterClient({ urls, queue: QUEUE });
+const connectClient = async (urls: string[]): Promise<ClusterClient> => amqpClusterClient({ urls, queue: QUEUE });
 
 const notRun = !process.env.RABBITMQ_URL ? 'RABBITMQ_URL is not set' : !rabbitMqScriptsDir() ? 'rabbitmq-server is not installed here' : undefined;
 if (notRun) console.warn(`RabbitMQ cluster failover test did NOT run: ${notRun}.`);
@@ -58,14 +58,14 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
     const started = Date.now();
     cluster = await startRabbitMqCluster({ namePrefix: 'pgm-clu' });
     const [first] = cluster.nodes;
-    const setup = connectClient([first!.url]);
+    const setup = await connectClient([first!.url]);
     await setup.declareQueue();
     await setup.close();
     const before = await cluster.quorumPlacement(QUEUE);
     expect([...before.members].sort()).toEqual(cluster.nodes.map((n) => n.name).sort());
     const leader = cluster.node(before.leader);
     const survivor = cluster.nodes.find((n) => n !== leader)!;
-    client = connectClient([leader, ...cluster.nodes.filter((n) => n !== leader)].map((n) => n.url));
+    client = await connectClient([leader, ...cluster.nodes.filter((n) => n !== leader)].map((n) => n.url));
 
     const ids = Array.from({ length: BACKLOG + LIVE }, (_, i) => `m-${i + 1}`);
     const confirmed = new Map<string, { at: number; sends: number }>();
