@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,6 +66,7 @@ export class RabbitMqNode {
     const output = openSync(join(dir, 'stdout.log'), 'a');
     // detached: the script, its beam and erl_child_setup form one process group that stop() kills at once.
     this.process = spawn(join(this.scriptsDir, 'rabbitmq-server'), [], { env: this.env(), detached: true, stdio: ['ignore', output, output] });
+    closeSync(output); // the child has its own copy
     this.exited = false;
     this.process.once('exit', () => (this.exited = true));
     await waitFor(async () => this.exited || (await acceptsConnections(this.spec.amqpPort)), { timeoutMs, intervalMs: 200, what: `${this.name} to listen on ${this.spec.amqpPort}` });
