@@ -4,6 +4,7 @@ import type { DeliveryControl, MessageHandler } from '../../core/delivery-contro
 import { logFailure, nackOptionsFor } from '../../core/failure.js';
 import type { BrokerLogger } from '../../core/logger.js';
 import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
+import { RABBITMQ_MESSAGING_SYSTEM } from '../../telemetry/semconv.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import type { ConnectionManager, TrackedChannel } from './connection.js';
 import { CapabilityNotSupportedError } from '../../errors.js';
@@ -180,7 +181,7 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
     let outcome: { ack: true } | { ack: false; error: unknown } | null = null;
     const startedAt = performance.now();
     try {
-      await withProcessSpan(delivery, this.consumerGroup, async () => this.handler(delivery as never, control));
+      await withProcessSpan(delivery, this.consumerGroup, async () => this.handler(delivery as never, control), RABBITMQ_MESSAGING_SYSTEM);
       if (!entry.settled) outcome = { ack: true };
     } catch (error) {
       if (!entry.settled) outcome = { ack: false, error };

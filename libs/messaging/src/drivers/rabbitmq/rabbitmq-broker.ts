@@ -43,6 +43,7 @@ import { BrokerClosedError, InvalidArgumentError } from '../../errors.js';
 import { consoleLogger, type BrokerLogger } from '../../core/logger.js';
 import type { Delivery, OutgoingMessage } from '../../message.js';
 import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
+import { RABBITMQ_MESSAGING_SYSTEM } from '../../telemetry/semconv.js';
 import type { QueueOptions } from '../../topology/queue-options.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
@@ -151,12 +152,12 @@ export class RabbitMqBroker implements MessageBroker {
   async publish(messages: OutgoingMessage | readonly OutgoingMessage[], options?: PublishOptions): Promise<PublishResult> {
     const publisher = this.open().publisher;
     const batch = Array.isArray(messages) ? messages : [messages as OutgoingMessage];
-    return withSendSpan(batch, undefined, (stamped) => publisher.publish(stamped, options));
+    return withSendSpan(batch, undefined, (stamped) => publisher.publish(stamped, options), RABBITMQ_MESSAGING_SYSTEM);
   }
   async publishToQueue(queue: string, messages: OutgoingMessage | readonly OutgoingMessage[], options?: Pick<PublishOptions, 'transaction'>): Promise<PublishResult> {
     const publisher = this.open().publisher;
     const batch = Array.isArray(messages) ? messages : [messages as OutgoingMessage];
-    return withSendSpan(batch, queue, (stamped) => publisher.publishToQueue(queue, stamped, options));
+    return withSendSpan(batch, queue, (stamped) => publisher.publishToQueue(queue, stamped, options), RABBITMQ_MESSAGING_SYSTEM);
   }
 
   // ---- consume and settle ---------------------------------------------------------------------------------------
