@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { MessagingDriver } from '@app/messaging';
-import { waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
+import { rabbitmqUrl, waitFor, type OtlpSpan, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
 import type { RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
 import type { RunningSystem } from '../../scripts/system/start-system.js';
 import { orderApiFetch } from './order-api-client.js';
@@ -14,7 +14,10 @@ type Json = any;
 
 // The same flow on each broker: the PostgreSQL broker, and RabbitMQ where RABBITMQ_URL is set. The services' own
 // databases are PostgreSQL on both.
-const RABBITMQ_URL = process.env.RABBITMQ_URL || undefined;
+const RABBITMQ_URL = rabbitmqUrl();
+
+/** The `messaging.system` of the consumer spans, by driver (OpenTelemetry's name for RabbitMQ). */
+const MESSAGING_SYSTEM: Record<MessagingDriver, string> = { postgres: 'pg_messaging', rabbitmq: 'rabbitmq' };
 
 function orderFlowOn(driver: MessagingDriver, title: string): void {
   describe(title, () => {
@@ -28,13 +31,13 @@ function orderFlowOn(driver: MessagingDriver, title: string): void {
     const logs: string[] = [];
 
     beforeAll(async () => {
-      if (driver === 'rabbitmq') rabbitmq = await systemRabbitmq(RABBITMQ_URL!, 'e2e-order-flow');
+      if (driver === 'rabbitmq') rabbitmq = await systemRabbitmq('e2e-order-flow');
       traced = await startTracedSystem(prefix, (line) => logs.push(line), {}, rabbitmq?.messaging);
       ({ system, smtp, hook, otlp } = traced);
     }, 120_000);
     afterAll(async () => {
       await traced?.stop();
-      await rabbitmq?.delete();
+      await rabbitmq?.vhost.drop();
     }, 60_000);
 
     it(`runs on the ${driver} broker, the services' databases on PostgreSQL`, async () => {
@@ -42,10 +45,8 @@ function orderFlowOn(driver: MessagingDriver, title: string): void {
       expect(logs).toContainEqual(expect.stringMatching(new RegExp(`^Broker: .*\\(MESSAGING_DRIVER=${driver}\\)$`)));
       if (rabbitmq) {
         // The apps declared their queues, with their dead-letter queues, in the system's own vhost.
-        const queues = await rabbitmq.queues();
-        for (const queue of ['payments.order-created', 'orders.payment-events', 'notifications.order-events', 'notifications.payment-events']) {
-          expect(queues).toEqual(expect.arrayContaining([queue, `${queue}.dlq`]));
-        }
+        const queues = ['payments.order-created', 'orders.payment-events', 'notifications.order-events', 'notifications.payment-events'].flatMap((queue) => [queue, `${queue}.dlq`]);
+        expect(await rabbitmq.existingQueues(queues)).toEqual(queues);
       }
     });
 
@@ -151,9 +152,8 @@ function orderFlowOn(driver: MessagingDriver, title: string): void {
       const relayed = find('order-api', 'send order.created', 'relay')!;
       expect(relayed).toMatchObject({ kind: 4, parentSpanId: written.spanId });
       const charge = find('payment-worker', 'process payments.order-created')!;
-      // The transport names itself as the messaging system on either driver (telemetry/semconv.ts).
       expect(charge).toMatchObject({ kind: 5, parentSpanId: relayed.spanId });
-      expect(charge.attributes).toMatchObject({ 'messaging.system': 'pg_messaging', 'messaging.consumer.group.name': 'payments', 'messaging.operation.type': 'process' });
+      expect(charge.attributes).toMatchObject({ 'messaging.system': MESSAGING_SYSTEM[driver], 'messaging.consumer.group.name': 'payments', 'messaging.operation.type': 'process' });
       // The payment provider call, an outgoing HTTP request inside the consumer span.
       const providerCall = inTrace().find((s) => s.service === 'payment-worker' && s.kind === 3 && s.parentSpanId === charge.spanId && String(s.attributes['url.full'] ?? '').includes('/charges'));
       expect(providerCall).toBeDefined();

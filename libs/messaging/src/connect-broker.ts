@@ -1,22 +1,11 @@
 // The one place that picks a broker engine: everything above the driver seam asks for a MessageBroker here.
-import type { BrokerLogger } from './core/logger.js';
 import type { MessageBroker } from './driver/message-broker.js';
 import { Broker } from './drivers/postgres/broker.js';
 import { validateBrokerOptions, type BrokerOptions } from './drivers/postgres/broker-options.js';
+import { RabbitMqBroker } from './drivers/rabbitmq/rabbitmq-broker.js';
+import { resolveRabbitMqOptions, type RabbitMqBrokerOptions } from './drivers/rabbitmq/rabbitmq-options.js';
 import { InvalidArgumentError } from './errors.js';
 import { assertKnownFields } from './validation/fields.js';
-
-// replaced when drivers/rabbitmq lands
-/** Options of the RabbitMQ driver. */
-export interface RabbitMqBrokerOptions {
-  /** AMQP URL. Default: the RABBITMQ_URL environment variable. */
-  url?: string;
-  /** The topic exchange messages are published to. */
-  exchange?: string;
-  logger?: BrokerLogger;
-  /** Largest payload accepted, in bytes of UTF-8 JSON. */
-  maxPayloadBytes?: number;
-}
 
 /** The broker engines: PostgreSQL (drivers/postgres) and RabbitMQ (drivers/rabbitmq). */
 export const MESSAGING_DRIVERS = ['postgres', 'rabbitmq'] as const;
@@ -29,6 +18,7 @@ export const MESSAGING_DRIVER_ENVIRONMENT = 'MESSAGING_DRIVER';
  * Which broker to connect, and how: `driver` (default: the MESSAGING_DRIVER environment variable, else
  * 'postgres') with that driver's options.
  */
+export type { RabbitMqBrokerOptions };
 export type ConnectBrokerOptions = ({ driver?: 'postgres' } & BrokerOptions) | ({ driver: 'rabbitmq' } & RabbitMqBrokerOptions);
 
 // Every option of each driver, so that a misspelt or foreign one (a RabbitMQ `url` given to postgres) is refused.
@@ -45,7 +35,17 @@ const POSTGRES_OPTIONS = {
   pgbouncer: true,
   preparedStatements: true,
 } satisfies Record<keyof BrokerOptions | 'driver', true>;
-const RABBITMQ_OPTIONS = { driver: true, url: true, exchange: true, logger: true, maxPayloadBytes: true } satisfies Record<keyof RabbitMqBrokerOptions | 'driver', true>;
+const RABBITMQ_OPTIONS = {
+  driver: true,
+  url: true,
+  exchange: true,
+  logger: true,
+  maxPayloadBytes: true,
+  reconnectBaseMs: true,
+  reconnectMaxMs: true,
+  connectionWaitMs: true,
+  connectionName: true,
+} satisfies Record<keyof RabbitMqBrokerOptions | 'driver', true>;
 const KNOWN_OPTIONS: Record<MessagingDriver, ReadonlySet<string>> = {
   postgres: new Set(Object.keys(POSTGRES_OPTIONS)),
   rabbitmq: new Set(Object.keys(RABBITMQ_OPTIONS)),
@@ -67,16 +67,17 @@ export function validateConnectBrokerOptions(options: ConnectBrokerOptions): Mes
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('The broker options must be an object', {});
   const driver = messagingDriver(options);
   assertKnownFields(options, KNOWN_OPTIONS[driver], `the ${driver} driver's options`);
-  if (driver === 'postgres') validateBrokerOptions(options as BrokerOptions);
+  const { driver: _driver, ...rest } = options;
+  if (driver === 'postgres') validateBrokerOptions(rest as BrokerOptions);
+  else resolveRabbitMqOptions(rest as RabbitMqBrokerOptions);
   return driver;
 }
 
 /** Connects the broker the options (or MESSAGING_DRIVER) pick. */
 export async function connectBroker(options: ConnectBrokerOptions = {}): Promise<MessageBroker> {
   const driver = validateConnectBrokerOptions(options);
-  if (driver === 'rabbitmq') throw new InvalidArgumentError('the rabbitmq driver is not built in', { option: 'driver' });
-  const { driver: _driver, ...postgres } = options as { driver?: 'postgres' } & BrokerOptions;
-  return Broker.connect(postgres);
+  const { driver: _driver, ...rest } = options;
+  return driver === 'rabbitmq' ? RabbitMqBroker.connect(rest as RabbitMqBrokerOptions) : Broker.connect(rest as BrokerOptions);
 }
 
 /** The PostgreSQL driver's broker class (MessagingModule still provides it under its class token). */

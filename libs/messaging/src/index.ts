@@ -114,3 +114,6 @@ export {
   type ServiceGrants,
 } from './drivers/postgres/roles/database-roles.js';
 export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule, type ServiceDatabaseOptions } from './nest/service-database.module.js';
+export { RabbitMqBroker } from './drivers/rabbitmq/rabbitmq-broker.js';
+export { RABBITMQ_DEFAULTS } from './drivers/rabbitmq/rabbitmq-options.js';
+export { RABBITMQ_CAPABILITIES } from './drivers/rabbitmq/rabbitmq-capabilities.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { compilePattern, routingForm } from '../src/topology/topic-matcher.js';
 import { createTestBroker, type TestBroker } from '../testing/index.js';
-import { BINDINGS, EXPECTED, referenceMatch, WIDE_BINDINGS, WIDE_EXPECTED, WIDE_WORDS, wordsOf } from './rabbitmq-topic-vectors.js';
+import { BINDINGS, EXPECTED, referenceMatch, WIDE_BINDINGS, WIDE_EXPECTED, WIDE_WORDS, wordsOf } from '../testing/driver-conformance/rabbitmq-topic-vectors.js';
 
 describe('topic routing in PostgreSQL', () => {
   let t: TestBroker;

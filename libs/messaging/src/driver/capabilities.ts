@@ -13,6 +13,11 @@ export interface BrokerCapabilities {
   delayedMessages: 'exact' | 'rounded';
   /** browse() reads messages without any trace on them (no delivery counted, order kept). */
   browseWithoutConsuming: boolean;
+  /**
+   * A batch is stored all or nothing: with mandatory 'error' an unroutable message stores none of its batch. Without
+   * it the error is the same, but the routable messages of the batch were already delivered.
+   */
+  atomicBatchPublish: boolean;
   /** publish({ transaction }) joins the caller's PostgreSQL transaction. */
   transactionalPublish: boolean;
   /** claim() pulls a batch under leases outside a consumer. */

@@ -127,8 +127,7 @@ export class DeadLetterAlerter {
     if (this.options.publishEvents !== false && alert.routingKey !== DEAD_LETTERED_ROUTING_KEY) {
       await this.options.broker.publish(
         { routingKey: DEAD_LETTERED_ROUTING_KEY, payload: alert, messageId: `dead-letter-${alert.queue}-${alert.messageId}-${Date.parse(alert.occurredAt)}` },
-        // The id is fixed per event, so an alert repeated after a crash publishes its event once (where the broker
-        // has a deduplication window; elsewhere the consumers' Inbox drops the repeat by that id).
+        // The id is fixed per event, so an alert repeated after a crash publishes its event once.
         { mandatory: 'report', ...(this.options.broker.capabilities.deduplicationWindow ? { deduplicationWindowMs: 24 * 60 * 60 * 1000 } : {}) },
       );
     }

@@ -124,7 +124,7 @@ export class OutboxRelay {
           ...(row.delay_ms === null ? {} : { delayMs: row.delay_ms }),
           ...(row.deliver_at === null ? {} : { deliverAt: row.deliver_at }),
         })),
-        // Without a broker-side window (RabbitMQ) a resend after a crash arrives twice: the consumers' Inbox drops it.
+        // Without a broker-side window (RabbitMQ) a resend after a crash is delivered again and the consumers' inbox drops it.
         { mandatory: 'report', ...(this.options.broker.capabilities.deduplicationWindow ? { deduplicationWindowMs: this.deduplicationWindowMs } : {}) },
       );
     } catch (error) {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { OutgoingMessage } from '../message.js';
-import { chunkColumns, MAX_PUBLISH_BATCH, MESSAGE_FIELDS, messageColumns } from '../postgres/message-columns.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, MESSAGE_FIELDS, messageColumns } from '../core/message-columns.js';
 import { toExecutor, withSavepoint, type Transaction } from '../postgres/sql-executor.js';
 import { ServiceStatements, type OutboxColumns } from '../postgres/service-statements.js';
 import { withSendSpan } from '../telemetry/messaging-spans.js';

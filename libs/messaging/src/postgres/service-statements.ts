@@ -1,6 +1,6 @@
 import type { SqlStatement } from './sql-executor.js';
 import { schemaIdent, channelName } from './identifiers.js';
-import type { PublishColumns } from './publish-columns.js';
+import type { PublishColumns } from '../core/publish-columns.js';
 import { MAX_ERROR_TEXT } from '../limits.js';
 
 export interface OutboxColumns extends PublishColumns {

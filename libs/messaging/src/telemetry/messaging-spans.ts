@@ -53,6 +53,7 @@ export async function withSendSpan<T>(
   messages: readonly OutgoingMessage[],
   queue: string | undefined,
   publish: (messages: OutgoingMessage[]) => Promise<T>,
+  system: string = MESSAGING_SYSTEM,
 ): Promise<T> {
   // Malformed input goes straight to the publisher, whose validation rejects it as it is.
   if (!messages.every((m) => m !== null && typeof m === 'object')) return publish([...messages]);
@@ -60,7 +61,7 @@ export async function withSendSpan<T>(
   const span = tracer().startSpan(destination ? `send ${destination}` : 'send', {
     kind: SpanKind.PRODUCER,
     attributes: {
-      [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
+      [ATTR_MESSAGING_SYSTEM]: system,
       [ATTR_MESSAGING_OPERATION_NAME]: 'send',
       [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
       ...(destination ? { [ATTR_MESSAGING_DESTINATION_NAME]: destination } : {}),
@@ -95,7 +96,7 @@ export function creationContext(headers: Record<string, string>): Context {
  * Runs a handler inside a `process {queue}` CONSUMER span whose parent is the message's creation context (the
  * single-message option of the conventions, so Jaeger shows one connected trace), also linked to it.
  */
-export async function withProcessSpan<T>(delivery: Delivery, consumerGroup: string, handle: () => Promise<T>): Promise<T> {
+export async function withProcessSpan<T>(delivery: Delivery, consumerGroup: string, handle: () => Promise<T>, system: string = MESSAGING_SYSTEM): Promise<T> {
   const parent = creationContext(delivery.headers);
   const parentSpan = trace.getSpanContext(parent);
   const span = tracer().startSpan(
@@ -104,7 +105,7 @@ export async function withProcessSpan<T>(delivery: Delivery, consumerGroup: stri
       kind: SpanKind.CONSUMER,
       links: parentSpan ? [{ context: parentSpan }] : [],
       attributes: {
-        [ATTR_MESSAGING_SYSTEM]: MESSAGING_SYSTEM,
+        [ATTR_MESSAGING_SYSTEM]: system,
         [ATTR_MESSAGING_OPERATION_NAME]: 'process',
         [ATTR_MESSAGING_OPERATION_TYPE]: 'process',
         [ATTR_MESSAGING_DESTINATION_NAME]: delivery.queue,

@@ -14,3 +14,5 @@ export const ATTR_ERROR_TYPE = 'error.type';
 
 /** `messaging.system` of this broker: none of the well-known values fits a PostgreSQL broker, so a custom one. */
 export const MESSAGING_SYSTEM = 'pg_messaging';
+/** messaging.system of the RabbitMQ driver's spans: the semantic conventions' well-known value. */
+export const RABBITMQ_MESSAGING_SYSTEM = 'rabbitmq';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { InvalidNameError } from '../errors.js';
-import { BINDINGS, EXPECTED, referenceMatch, WIDE_BINDINGS, WIDE_EXPECTED, WIDE_WORDS, wordsOf } from '../../test/rabbitmq-topic-vectors.js';
+import { BINDINGS, EXPECTED, referenceMatch, WIDE_BINDINGS, WIDE_EXPECTED, WIDE_WORDS, wordsOf } from '../../testing/driver-conformance/rabbitmq-topic-vectors.js';
 import { compilePattern, routingForm, topicMatches } from './topic-matcher.js';
 
 /** The compiled regex, run by JS's engine (PostgreSQL runs it in routing.spec.ts). */

@@ -7,6 +7,7 @@ export const POSTGRES_CAPABILITIES: BrokerCapabilities = Object.freeze({
   deduplicationWindow: true,
   delayedMessages: 'exact',
   browseWithoutConsuming: true,
+  atomicBatchPublish: true,
   transactionalPublish: true,
   pull: true,
   queueUpdate: true,

@@ -2,13 +2,13 @@ import type { PublishOptions, PublishResult } from '../../driver/broker-types.js
 export type { PublishOptions, PublishResult } from '../../driver/broker-types.js';
 import { InvalidArgumentError, QueueNotFoundError, UnroutableMessageError } from '../../errors.js';
 import type { BrokerStatements } from './statements/broker-statements.js';
-import type { PublishColumns } from '../../postgres/publish-columns.js';
+import type { PublishColumns } from '../../core/publish-columns.js';
 import { assertKnownFields } from '../../validation/fields.js';
 import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import { MAX_DEDUPLICATION_WINDOW_MS } from '../../limits.js';
 import type { OutgoingMessage } from '../../message.js';
-import { chunkColumns, MAX_PUBLISH_BATCH, messageColumns } from '../../postgres/message-columns.js';
+import { chunkColumns, MAX_PUBLISH_BATCH, messageColumns } from '../../core/message-columns.js';
 import { toExecutor, withSavepoint, type SqlExecutor, type Transaction } from '../../postgres/sql-executor.js';
 
 const PUBLISH_OPTIONS: ReadonlySet<string> = new Set(['transaction', 'mandatory', 'deduplicationWindowMs']);
@@ -17,7 +17,7 @@ const PUBLISH_TO_QUEUE_OPTIONS: ReadonlySet<string> = new Set(['transaction']);
 /** What a publish does by default: an unroutable message throws UnroutableMessageError; no deduplication. */
 export const PUBLISH_DEFAULTS = { mandatory: 'error' } as const;
 
-export { MAX_PUBLISH_BATCH } from '../../postgres/message-columns.js';
+export { MAX_PUBLISH_BATCH } from '../../core/message-columns.js';
 
 /** Validates messages, then routes and stores them in one statement per batch. */
 export class Publisher {

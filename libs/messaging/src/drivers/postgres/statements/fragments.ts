@@ -1,6 +1,6 @@
 // CTE blocks that more than one statement needs, written once. Each renders SQL text only; the statement that
 // uses one passes the parameter numbers and expressions that differ.
-import type { PublishColumns } from '../../../postgres/publish-columns.js';
+import type { PublishColumns } from '../../../core/publish-columns.js';
 import { MAX_ERROR_TEXT } from '../../../limits.js';
 import { DEAD_LETTER_WAKE_UP } from './dead-letter-events.js';
 import type { StatementContext } from './statement-context.js';

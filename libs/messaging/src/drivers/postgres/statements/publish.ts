@@ -1,5 +1,5 @@
 import type { SqlStatement } from '../../../postgres/sql-executor.js';
-import type { PublishColumns } from '../../../postgres/publish-columns.js';
+import type { PublishColumns } from '../../../core/publish-columns.js';
 import { INSERTED_COUNTS, insertAndNotify, PUBLISH_INPUT, publishInputValues } from './fragments.js';
 import type { StatementContext } from './statement-context.js';
 

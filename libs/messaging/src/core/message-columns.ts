@@ -4,7 +4,7 @@ import type { PublishColumns } from './publish-columns.js';
 import { assertKnownFields } from '../validation/fields.js';
 import { assertHeaders, assertMessageId, assertRoutingKey } from '../validation/names.js';
 import { serializePayload } from '../validation/payload.js';
-import { deliveryTime } from '../core/delivery-time.js';
+import { deliveryTime } from './delivery-time.js';
 import type { OutgoingMessage } from '../message.js';
 
 /** Messages per publish statement: unnest arrays keep one round trip per batch; larger calls are split. */
