@@ -1,7 +1,10 @@
 // `npm start`: the whole reference system on this machine. PostgreSQL is embedded unless DATABASE_URL is set.
 // Ports: PORT_ORDER_API, PORT_PAYMENT_WORKER, PORT_NOTIFICATION_WORKER, PORT_PAYMENT_PROVIDER, PORT_SMTP,
 // PORT_<WORKER> for a registered worker, or one PORT_BASE; PORT_POSTGRES and DATA_DIR for the embedded server.
+// The broker: MESSAGING_DRIVER=rabbitmq with RABBITMQ_URL (and RABBITMQ_EXCHANGE) puts it on RabbitMQ; the services'
+// own databases stay on PostgreSQL.
 import { resolve } from 'node:path';
+import { InvalidArgumentError, readMessagingEnvironment, type MessagingEnvironment } from '@app/messaging';
 import { banner } from './system/banner.js';
 import { LauncherError } from './system/launcher-error.js';
 import { portNumber, portsFromEnvironment } from './system/ports.js';
@@ -21,11 +24,21 @@ const interrupted = () => {
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
 
+function messagingEnvironment(): MessagingEnvironment {
+  try {
+    return readMessagingEnvironment(process.env);
+  } catch (error) {
+    throw error instanceof InvalidArgumentError ? new LauncherError(error.message) : error;
+  }
+}
+
 let system: RunningSystem;
 try {
+  const messaging = messagingEnvironment();
   const workersFile = process.env.WORKERS_FILE ? resolve(process.env.WORKERS_FILE) : DEFAULT_WORKERS_FILE;
   const { ports, workerPorts } = portsFromEnvironment(process.env, registeredWorkers(workersFile));
   system = await startSystem({
+    messaging,
     databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir: process.env.DATA_DIR ? resolve(process.env.DATA_DIR) : undefined,
     postgresPort: process.env.PORT_POSTGRES ? portNumber('PORT_POSTGRES', process.env.PORT_POSTGRES) : undefined,

@@ -20,7 +20,7 @@ const APP = `${NAME}-worker`;
  */
 function scratchWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pgm-new-worker-'));
-  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml', 'Dockerfile', '.gitignore']) {
+  for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', '.swcrc', 'nest-cli.json', 'docker-compose.yml', 'docker-compose.rabbitmq.yml', 'README.md', 'Dockerfile', '.gitignore']) {
     cpSync(join(repo, file), join(dir, file));
   }
   cpSync(join(repo, 'scripts'), join(dir, 'scripts'), { recursive: true });

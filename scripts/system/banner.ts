@@ -1,4 +1,5 @@
 import { signCustomerToken } from '../../apps/order-api/src/auth/customer-token.js';
+import { describeBroker } from './broker-choice.js';
 import { DEFAULT_PORTS } from './ports.js';
 import { redactedUrl } from './server-check.js';
 import type { RunningSystem } from './start-system.js';
@@ -11,6 +12,12 @@ export function banner(system: RunningSystem): string {
   const server = system.server.embedded
     ? row('PostgreSQL', system.server.url, `embedded, data in ${displayPath(system.server.embedded.dataDir)}`)
     : row('PostgreSQL', redactedUrl(system.server.url), 'DATABASE_URL');
+  const broker = row('broker', describeBroker(system.broker), `MESSAGING_DRIVER=${system.broker.driver}`);
+  // A scaffolded worker connects to the PostgreSQL broker: on RabbitMQ npm start runs none, so there is no URL to give.
+  const newWorker =
+    system.broker.driver === 'postgres'
+      ? `A worker of your own (npm run new:worker) needs:\n  BROKER_DATABASE_URL=${system.server.embedded ? system.appDatabases.worker.broker : redactedUrl(system.appDatabases.worker.broker)}\n`
+      : '';
   const demo = system.orderApiUrl === `http://127.0.0.1:${DEFAULT_PORTS.orderApi}` ? 'npm run demo' : `ORDER_API_URL=${system.orderApiUrl} npm run demo`;
   return `
 The order system is running:
@@ -20,10 +27,9 @@ ${workers.join('\n')}
 ${row('payment provider', system.paymentProviderUrl, 'simulator: a customerId starting with decline- is declined')}
 ${row('mail', system.smtpUrl, 'the catcher prints every mail here')}
 ${server}
+${broker}
 A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):
   ${signCustomerToken(system.orderApiAuth, 'cust-1')}
-A worker of your own (npm run new:worker) needs:
-  BROKER_DATABASE_URL=${system.server.embedded ? system.appDatabases.worker.broker : redactedUrl(system.appDatabases.worker.broker)}
-Try: ${demo}      Stop: Ctrl-C
+${newWorker}Try: ${demo}      Stop: Ctrl-C
 `;
 }

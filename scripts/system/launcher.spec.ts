@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,40 @@ describe('npm start, when something is in the way', () => {
     expect(text(launcher)).toEqual([]);
   });
 
+  it('a MESSAGING_DRIVER it does not know, or rabbitmq without RABBITMQ_URL: one line, exit 1, before anything starts', async () => {
+    const unknown = new TsProcess(START, { ...(await appPorts()), MESSAGING_DRIVER: 'kafka', DATABASE_URL: '' });
+    expect((await unknown.exited).code).toBe(1);
+    expect(errorLines(unknown)).toEqual(['MESSAGING_DRIVER must be one of postgres, rabbitmq (got "kafka")']);
+    const noUrl = new TsProcess(START, { ...(await appPorts()), MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: '', DATABASE_URL: '' });
+    expect((await noUrl.exited).code).toBe(1);
+    expect(errorLines(noUrl)).toEqual(['MESSAGING_DRIVER=rabbitmq needs RABBITMQ_URL (or RABBITMQ_URL_FILE), e.g. amqp://user:password@host:5672']);
+    expect(text(noUrl)).toEqual([]);
+  });
+
+  it('MESSAGING_DRIVER=rabbitmq with an unreachable RABBITMQ_URL: one line naming it (password hidden) with the fix, exit 1', async () => {
+    const port = await freePort();
+    const launcher = new TsProcess(START, { ...(await appPorts()), MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: `amqp://app:secret@127.0.0.1:${port}`, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' });
+    expect((await launcher.exited).code).toBe(1);
+    expect(errorLines(launcher)).toEqual([
+      `Cannot reach RABBITMQ_URL=amqp://app:***@127.0.0.1:${port}: connection refused (is RabbitMQ running on 127.0.0.1:${port}?); or unset MESSAGING_DRIVER to use the PostgreSQL broker`,
+    ]);
+  });
+
+  it('MESSAGING_DRIVER=rabbitmq with workers registered (they run on the PostgreSQL broker only): one line naming them, exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgm-launcher-workers-'));
+    try {
+      const workersFile = join(dir, 'workers.json');
+      writeFileSync(workersFile, JSON.stringify({ workers: { 'audit-worker': { entry: 'audit-worker/src/main.ts', port: await freePort(), env: ['BROKER_DATABASE_URL'] } } }));
+      const launcher = new TsProcess(START, { ...(await appPorts()), MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', WORKERS_FILE: workersFile });
+      expect((await launcher.exited).code).toBe(1);
+      expect(errorLines(launcher)).toEqual([
+        'audit-worker (apps/workers.json) run on the PostgreSQL broker only (BROKER_DATABASE_URL): unset MESSAGING_DRIVER, or set WORKERS_FILE to a registry without them',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a port variable that is not a port: one line, exit 1', async () => {
     const launcher = new TsProcess(START, { PORT_BASE: '30oo', DATABASE_URL: '' });
     expect((await launcher.exited).code).toBe(1);
@@ -95,8 +129,8 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
   it('prints every address from the port variables, the PostgreSQL and BROKER_DATABASE_URL; the scaffolded worker runs', async () => {
     const banner = text(launcher).slice(text(launcher).findIndex((line) => line === 'The order system is running:'));
     const pgUrl = `postgres://postgres:postgres@127.0.0.1:${ports.PORT_POSTGRES}`;
-    token = banner[10]?.trim();
-    expect(banner.slice(0, 15)).toEqual([
+    token = banner[11]?.trim();
+    expect(banner.slice(0, 16)).toEqual([
       'The order system is running:',
       `  order API            http://127.0.0.1:${ports.PORT_ORDER_API}   (POST /orders, GET /orders/:id, GET /orders; a bearer token each)`,
       `  order-api ops        http://127.0.0.1:${ports.PORT_ORDER_API_OPS}/health   (health and /metrics, this machine only)`,
@@ -106,6 +140,7 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
       `  payment provider     http://127.0.0.1:${ports.PORT_PAYMENT_PROVIDER}   (simulator: a customerId starting with decline- is declined)`,
       `  mail                 smtp://127.0.0.1:${ports.PORT_SMTP}   (the catcher prints every mail here)`,
       `  PostgreSQL           ${pgUrl}/postgres   (embedded, data in ${dataDir})`,
+      "  broker               PostgreSQL, the broker database beside the services' own   (MESSAGING_DRIVER=postgres)",
       'A token for customer cust-1, valid 1 h (npm run token -- <customerId> for others):',
       expect.stringMatching(/^ {2}[\w-]+\.[\w-]+\.[\w-]+$/),
       'A worker of your own (npm run new:worker) needs:',

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import type { MessagingEnvironment } from '@app/messaging';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
 import { repoDataDir } from '../../tools/embedded-postgres.js';
+import { assertRabbitmqReachable, brokerEnvironment, describeBroker } from './broker-choice.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, passwordsFileFor, type SystemDatabaseAccess, type SystemDatabases } from './databases.js';
@@ -21,6 +23,11 @@ export const DEFAULT_WORKERS_FILE = fileURLToPath(new URL('../../apps/workers.js
 export interface SystemOptions {
   /** A PostgreSQL server to use (any database on it; the system's databases are created beside it). Default: embedded. */
   databaseUrl?: string;
+  /**
+   * The apps' broker (readMessagingEnvironment: MESSAGING_DRIVER, RABBITMQ_URL, RABBITMQ_EXCHANGE). Default the
+   * PostgreSQL broker; on rabbitmq PostgreSQL still holds the services' own databases.
+   */
+  messaging?: MessagingEnvironment;
   /** Data folder of the embedded PostgreSQL. Default .data/postgres. */
   dataDir?: string;
   /** Port of the embedded PostgreSQL. Default: the one it used last (5433 the first time), or a free one if taken. */
@@ -61,6 +68,8 @@ export interface RunningSystem {
   smtpUrl: string;
   /** Health endpoint of each worker (payment-worker, notification-worker and the registered ones), on its ops port. */
   workerHealthUrls: Record<string, string>;
+  /** The apps' broker. */
+  broker: MessagingEnvironment;
   /** The PostgreSQL server, and for the embedded one its data folder. */
   server: { url: string; embedded?: { dataDir: string } };
   /** Each database for the server's superuser (tests look inside); the apps connect as their own roles. */
@@ -80,11 +89,13 @@ export interface RunningSystem {
  * Starts the whole reference system as processes: PostgreSQL (embedded unless a server is given), its databases,
  * roles and migrations (run as each database's owner role; the apps connect as roles that cannot run DDL and do not
  * migrate at start), the payment provider simulator and the SMTP catcher, then order-api, payment-worker,
- * notification-worker and the workers in the registry. Each is restarted with backoff if it dies. This is what
- * `npm start` runs, and what the end-to-end tests start. Problems the user can fix throw a LauncherError.
+ * notification-worker and the workers in the registry, on the broker `messaging` names (the PostgreSQL broker by
+ * default, or RabbitMQ). Each is restarted with backoff if it dies. This is what `npm start` runs, and what the
+ * end-to-end tests start. Problems the user can fix throw a LauncherError.
  */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const messaging: MessagingEnvironment = options.messaging ?? { driver: 'postgres' };
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const workersFile = options.workersFile === undefined ? DEFAULT_WORKERS_FILE : options.workersFile;
   const workers = (workersFile ? registeredWorkers(workersFile) : []).map((worker) => ({
@@ -133,6 +144,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         .map((key) => ({ service: key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), variable: PORT_VARIABLES[key], port: ports[key] })),
       ...workers.map(({ app, port }) => ({ service: app, variable: workerPortVariable(app), port })),
     ]);
+    if (messaging.driver === 'rabbitmq') {
+      if (workers.length > 0) {
+        throw new LauncherError(`${workers.map((w) => w.app).join(', ')} (apps/workers.json) run on the PostgreSQL broker only (BROKER_DATABASE_URL): unset MESSAGING_DRIVER, or set WORKERS_FILE to a registry without them`);
+      }
+      await assertRabbitmqReachable(messaging.rabbitmqUrl!);
+    }
+    log(`Broker: ${describeBroker(messaging)} (MESSAGING_DRIVER=${messaging.driver})`);
     if (serverUrl) {
       await assertServerReachable(serverUrl);
     } else {
@@ -162,7 +180,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const common = { MIGRATE_ON_START: 'false', NODE_ENV: process.env.NODE_ENV ?? 'development', OPS_HOST: '127.0.0.1', ...options.env };
     const payment = supervise(apps, 'payment-worker', entry('payment-worker'), {
       ...common,
-      BROKER_DATABASE_URL: appDatabases['payment-worker'].broker,
+      ...brokerEnvironment(messaging, appDatabases['payment-worker'].broker),
       OTEL_SERVICE_NAME: 'payment-worker',
       OPS_PORT: String(ports.paymentWorker),
       PAYMENTS_DATABASE_URL: appDatabases['payment-worker'].own!,
@@ -170,7 +188,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     });
     const notification = supervise(apps, 'notification-worker', entry('notification-worker'), {
       ...common,
-      BROKER_DATABASE_URL: appDatabases['notification-worker'].broker,
+      ...brokerEnvironment(messaging, appDatabases['notification-worker'].broker),
       OTEL_SERVICE_NAME: 'notification-worker',
       OPS_PORT: String(ports.notificationWorker),
       NOTIFICATIONS_DATABASE_URL: appDatabases['notification-worker'].own!,
@@ -178,7 +196,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     });
     const api = supervise(apps, 'order-api', entry('order-api'), {
       ...common,
-      BROKER_DATABASE_URL: appDatabases['order-api'].broker,
+      ...brokerEnvironment(messaging, appDatabases['order-api'].broker),
       OTEL_SERVICE_NAME: 'order-api',
       PORT: String(ports.orderApi),
       OPS_PORT: String(ports.orderApiOps),
@@ -222,6 +240,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       paymentProviderUrl,
       smtpUrl,
       workerHealthUrls,
+      broker: messaging,
       server: { url: serverUrl, embedded },
       databases,
       appDatabases,

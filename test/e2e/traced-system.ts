@@ -1,3 +1,4 @@
+import type { MessagingEnvironment } from '@app/messaging';
 import { startOtlpReceiver, startWebhookReceiver, testDatabaseUrl, type RunningOtlpReceiver, type RunningWebhookReceiver } from '@app/messaging/testing';
 import { startSmtpCatcher, type RunningSmtpCatcher } from '../../apps/smtp-catcher/src/smtp-catcher.js';
 import { dropSystemDatabases } from '../../scripts/system/databases.js';
@@ -14,14 +15,26 @@ export interface TracedSystem {
 
 /**
  * The reference system alone as processes, on the test PostgreSQL under its own database prefix, with a real SMTP
- * server, alert webhook receiver and OTLP receiver in the test (traces as OTLP/JSON, flushed every 100 ms).
+ * server, alert webhook receiver and OTLP receiver in the test (traces as OTLP/JSON, flushed every 100 ms); its broker
+ * is `messaging`'s (default the PostgreSQL broker).
  */
-export async function startTracedSystem(prefix: string, log: (line: string) => void, env: Record<string, string> = {}): Promise<TracedSystem> {
+export async function startTracedSystem(
+  prefix: string,
+  log: (line: string) => void,
+  env: Record<string, string> = {},
+  messaging?: MessagingEnvironment,
+): Promise<TracedSystem> {
   const smtp = await startSmtpCatcher();
   const hook = await startWebhookReceiver();
   const otlp = await startOtlpReceiver();
+  const closeReceivers = async () => {
+    await smtp.close();
+    await hook.close();
+    await otlp.close();
+  };
   const system = await startSystem({
     env: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100', ...env },
+    messaging,
     databaseUrl: testDatabaseUrl(),
     databasePrefix: prefix,
     // The reference system alone: workers made by npm run new:worker have their own tests.
@@ -30,6 +43,11 @@ export async function startTracedSystem(prefix: string, log: (line: string) => v
     alertWebhookUrl: hook.url,
     ports: await freeSystemPorts(),
     log,
+  }).catch(async (error) => {
+    // Nothing is left behind when the system does not come up: the receivers and the databases it set up.
+    await closeReceivers();
+    await dropSystemDatabases(testDatabaseUrl(), prefix);
+    throw error;
   });
   return {
     system,
@@ -38,9 +56,7 @@ export async function startTracedSystem(prefix: string, log: (line: string) => v
     otlp,
     stop: async () => {
       await system.stop();
-      await smtp.close();
-      await hook.close();
-      await otlp.close();
+      await closeReceivers();
       await dropSystemDatabases(testDatabaseUrl(), prefix);
     },
   };

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectMessagingServer, useStructuredLogger } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { NotificationWorkerModule } from './notification-worker.module.js';
 
@@ -10,7 +10,7 @@ export async function createNotificationWorker(config: NotificationWorkerConfig,
   const app = await NestFactory.create(NotificationWorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
   applyHttpServerDefaults(app);
-  connectPgServer(app, { serviceName: 'notifications' });
+  connectMessagingServer(app, { serviceName: 'notifications' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
+import { InvalidArgumentError, MESSAGING_ENVIRONMENT, portFromEnvironment, readBrokerDatabaseUrl, readEnvironment, readFlag, readMessagingEnvironment, requireDatabaseUrl, requireEnvironment, type MessagingEnvironment } from '@app/messaging';
 import { IN_DOUBT_POLICIES, type InDoubtPolicy } from './notifications/send-ledger.js';
 
 /** What the notification worker reads from its environment. */
@@ -9,8 +9,10 @@ export interface NotificationWorkerConfig {
   opsHost?: string;
   /** The notification service's own database (sent mails, inbox). NOTIFICATIONS_DATABASE_URL. */
   notificationsDatabaseUrl: string;
-  /** The broker's database. BROKER_DATABASE_URL. */
-  brokerDatabaseUrl: string;
+  /** The broker: MESSAGING_DRIVER (postgres by default, or rabbitmq), RABBITMQ_URL(_FILE), RABBITMQ_EXCHANGE. Unset: postgres. */
+  messaging?: MessagingEnvironment;
+  /** The broker's database, on the postgres driver. BROKER_DATABASE_URL (not read on rabbitmq). */
+  brokerDatabaseUrl?: string;
   /**
    * Migrate the broker and the service database at start. MIGRATE_ON_START, default true (development). npm start and
    * compose set false: there the app's role cannot run DDL and `npm run migrate` migrates as the owner roles.
@@ -31,15 +33,17 @@ export interface NotificationWorkerConfig {
  * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
  * the database URLs that carry none.
  */
-export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', 'MAIL_IN_DOUBT'] as const;
+export const NOTIFICATION_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'NOTIFICATIONS_DATABASE_URL', 'BROKER_DATABASE_URL', 'SMTP_URL', 'MAIL_FROM', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...MESSAGING_ENVIRONMENT, 'MAIL_IN_DOUBT'] as const;
 
 export function readNotificationWorkerConfig(env: NodeJS.ProcessEnv = process.env): NotificationWorkerConfig {
+  const messaging = readMessagingEnvironment(env);
   const required = (name: string) => requireEnvironment(name, env);
   return {
     opsPort: portFromEnvironment('OPS_PORT', 3002, env),
     opsHost: readEnvironment('OPS_HOST', env),
     notificationsDatabaseUrl: requireDatabaseUrl('NOTIFICATIONS_DATABASE_URL', env),
-    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    messaging,
+    brokerDatabaseUrl: readBrokerDatabaseUrl(messaging, 'BROKER_DATABASE_URL', env),
     migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     smtpUrl: required('SMTP_URL'),
     mailFrom: readEnvironment('MAIL_FROM', env) ?? 'Shop <orders@shop.example>',

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, messagingConnection, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { NotificationWorkerConfig } from './config.js';
 import { NOTIFICATIONS_ENTITIES, NOTIFICATIONS_MIGRATIONS } from './database/data-source.js';
 import { Mailer } from './mail/mailer.js';
@@ -15,7 +15,7 @@ export class NotificationWorkerModule {
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'notification-worker', migrate: config.migrateOnStart, housekeeping: false }),
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'notification-worker', migrate: config.migrateOnStart }), housekeeping: false }),
         // This service publishes nothing: no outbox relay.
         ServiceDatabaseModule.forRoot({
           url: config.notificationsDatabaseUrl,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { applyHttpServerDefaults, connectPgServer, useStructuredLogger, type HttpServerDefaultsOptions } from '@app/messaging';
+import { applyHttpServerDefaults, connectMessagingServer, useStructuredLogger, type HttpServerDefaultsOptions } from '@app/messaging';
 import type { OrderApiConfig } from './config.js';
 import { JSON_BODY_OPTIONS, requireJsonBody } from './http/json-body.js';
 import { OrderApiModule } from './order-api.module.js';
@@ -18,7 +18,7 @@ export async function createOrderApi(
   app.use(requireJsonBody);
   app.useBodyParser('json', JSON_BODY_OPTIONS);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
-  connectPgServer(app, { serviceName: 'orders' });
+  connectMessagingServer(app, { serviceName: 'orders' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;

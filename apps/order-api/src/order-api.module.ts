@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { Broker, DeadLetterAlerter, HealthController, MessagingModule, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { DeadLetterAlerter, HealthController, MESSAGE_BROKER, MessagingModule, messagingConnection, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule, type MessageBroker } from '@app/messaging';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
@@ -24,7 +24,7 @@ export class OrderApiModule {
           secret: config.auth.secret,
           verifyOptions: { algorithms: ['HS256'], audience: config.auth.audience, issuer: config.auth.issuer },
         }),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'order-api', migrate: config.migrateOnStart }),
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'order-api', migrate: config.migrateOnStart }) }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS, migrate: config.migrateOnStart }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],
@@ -32,7 +32,7 @@ export class OrderApiModule {
         OrdersService,
         BearerAuthGuard,
         // The dead-letter alerter runs with the API; replicas share its work (SKIP LOCKED).
-        runWhileAppRuns('dead-letter-alerter', [Broker], (broker: Broker) =>
+        runWhileAppRuns('dead-letter-alerter', [MESSAGE_BROKER], (broker: MessageBroker) =>
           new DeadLetterAlerter({ broker, webhookUrl: config.alertWebhookUrl, logger: nestBrokerLogger('dead-letter-alerter') }).start(),
         ),
       ],

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectMessagingServer, useStructuredLogger } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { PaymentWorkerModule } from './payment-worker.module.js';
 
@@ -10,7 +10,7 @@ export async function createPaymentWorker(config: PaymentWorkerConfig, options: 
   const app = await NestFactory.create(PaymentWorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
   applyHttpServerDefaults(app);
-  connectPgServer(app, { serviceName: 'payments' });
+  connectMessagingServer(app, { serviceName: 'payments' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;

@@ -1,4 +1,4 @@
-import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from '@app/messaging';
+import { MESSAGING_ENVIRONMENT, portFromEnvironment, readBrokerDatabaseUrl, readEnvironment, readFlag, readMessagingEnvironment, requireDatabaseUrl, requireEnvironment, type MessagingEnvironment } from '@app/messaging';
 
 /** What the payment worker reads from its environment. */
 export interface PaymentWorkerConfig {
@@ -8,8 +8,10 @@ export interface PaymentWorkerConfig {
   opsHost?: string;
   /** The payment service's own database (payments, outbox, inbox). PAYMENTS_DATABASE_URL. */
   paymentsDatabaseUrl: string;
-  /** The broker's database. BROKER_DATABASE_URL. */
-  brokerDatabaseUrl: string;
+  /** The broker: MESSAGING_DRIVER (postgres by default, or rabbitmq), RABBITMQ_URL(_FILE), RABBITMQ_EXCHANGE. Unset: postgres. */
+  messaging?: MessagingEnvironment;
+  /** The broker's database, on the postgres driver. BROKER_DATABASE_URL (not read on rabbitmq). */
+  brokerDatabaseUrl?: string;
   /**
    * Migrate the broker and the service database at start. MIGRATE_ON_START, default true (development). npm start and
    * compose set false: there the app's role cannot run DDL and `npm run migrate` migrates as the owner roles.
@@ -23,15 +25,17 @@ export interface PaymentWorkerConfig {
  * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
  * the database URLs that carry none.
  */
-export const PAYMENT_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
+export const PAYMENT_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'PAYMENTS_DATABASE_URL', 'BROKER_DATABASE_URL', 'PAYMENT_PROVIDER_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...MESSAGING_ENVIRONMENT] as const;
 
 export function readPaymentWorkerConfig(env: NodeJS.ProcessEnv = process.env): PaymentWorkerConfig {
+  const messaging = readMessagingEnvironment(env);
   const required = (name: string) => requireEnvironment(name, env);
   return {
     opsPort: portFromEnvironment('OPS_PORT', 3001, env),
     opsHost: readEnvironment('OPS_HOST', env),
     paymentsDatabaseUrl: requireDatabaseUrl('PAYMENTS_DATABASE_URL', env),
-    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    messaging,
+    brokerDatabaseUrl: readBrokerDatabaseUrl(messaging, 'BROKER_DATABASE_URL', env),
     migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     paymentProviderUrl: required('PAYMENT_PROVIDER_URL'),
   };

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, messagingConnection, MetricsModule, OpsModule, ServiceDatabaseModule, structuredLoggerModule } from '@app/messaging';
 import type { PaymentWorkerConfig } from './config.js';
 import { CreatePayments1764400000001 } from './database/migrations/1764400000001-create-payments.js';
 import { OrderCreatedHandler } from './payments/order-created.handler.js';
@@ -16,7 +16,7 @@ export class PaymentWorkerModule {
         MetricsModule.forRoot(),
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
         // order-api runs the broker's housekeeping: its role may delete expired queues, this worker's may not.
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: 'payment-worker', migrate: config.migrateOnStart, housekeeping: false }),
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'payment-worker', migrate: config.migrateOnStart }), housekeeping: false }),
         ServiceDatabaseModule.forRoot({ url: config.paymentsDatabaseUrl, entities: [PaymentEntity], migrations: [CreatePayments1764400000001], migrate: config.migrateOnStart }),
       ],
       controllers: [OrderCreatedHandler, HealthController],

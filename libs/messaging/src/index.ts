@@ -86,6 +86,15 @@ export { applyHttpServerDefaults, type HttpServerDefaultsOptions } from './nest/
 export { runWhileAppRuns } from './nest/background-task.js';
 export { HEALTH_CHECK_TIMEOUT_MS, HEALTH_OPTIONS, HealthController, type HealthOptions } from './ops/health.controller.js';
 export { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl, requireEnvironment } from './nest/environment.js';
+export {
+  MESSAGING_ENVIRONMENT,
+  MESSAGING_ENVIRONMENT_DEFAULTS,
+  messagingConnection,
+  readBrokerDatabaseUrl,
+  readMessagingEnvironment,
+  type MessagingEnvironment,
+  type PostgresOnlyOptions,
+} from './nest/messaging-environment.js';
 export { METRICS_OPTIONS, MetricsController, type MetricsOptions } from './ops/metrics.controller.js';
 export { MetricsModule } from './ops/metrics.module.js';
 export { OPS_LISTENER_OPTIONS, OPS_PATHS, OpsEndpoint, OpsListener, OpsListenerGuard, type OpsListenerOptions } from './ops/ops-listener.js';
