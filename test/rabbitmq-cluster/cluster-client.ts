@@ -1,11 +1,11 @@
-// What the cluster failover test needs of a client, and nothing more: the amqplib client (amqp-cluster-client.ts)
-// implements it now, the RabbitMQ driver can later (the test changes one import). Resending until confirmed is the
-// test's part (cluster-failover.spec.ts), so the same at-least-once policy runs over either client.
+// What the cluster failover test needs of a client, and nothing more: the RabbitMQ driver implements it
+// (driver-cluster-client.ts). Resending until confirmed is the test's part (cluster-failover.spec.ts), as an
+// application's outbox relay would do it: the driver only says whether a node confirmed.
 
 /** A delivery as the test records it. */
 export interface ConsumedMessage {
   id: string;
-  /** RabbitMQ's redelivered flag (the driver: attempt > 1). */
+  /** Delivered before (the driver's attempt > 1, from RabbitMQ's delivery count). */
   redelivered: boolean;
 }
 

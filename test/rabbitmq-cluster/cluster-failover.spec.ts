@@ -1,13 +1,13 @@
 import { rabbitMqScriptsDir, startRabbitMqCluster, waitFor, type RabbitMqCluster } from '@app/messaging/testing';
 import { recordFaultReport } from '@app/messaging/testing/faults';
-import { amqpClusterClient } from './amqp-cluster-client.js';
 import type { ClusterClient } from './cluster-client.js';
+import { driverClusterClient } from './driver-cluster-client.js';
 import { failoverFigures, type FailoverObservations } from './failover-figures.js';
 
 // Issue 10 item 5: three RabbitMQ nodes of the test's own, clustered with join_cluster, one quorum queue on all
 // three; the leader's Erlang VM is SIGKILLed while a consumer drains a backlog and a producer still publishes. Both
-// clients start on the leader and must carry on through another node: every confirmed id consumed, duplicates
-// counted. The figures go to test/faults/results/R01.json like the fault tests' (docs/reliability.md).
+// clients are the RabbitMQ driver (RabbitMqBroker with every node's URL), start on the leader and must carry on
+// through another node: every confirmed id consumed, duplicates counted. The figures go to test/faults/results/R01.json like the fault tests' (docs/reliability.md).
 const QUEUE = 'cluster-failover';
 /** Published before the consumer starts: the backlog the kill interrupts. */
 const BACKLOG = 2_000;
@@ -18,13 +18,21 @@ const PUBLISH_WINDOW = 20;
 /** The kill comes once the consumer has this many ids. */
 const KILL_AFTER_CONSUMED = BACKLOG / 2;
 
-/** The client under test; the RabbitMQ driver's ClusterClient goes here instead. */
-const connectClient = async (urls: string[]): Promise<ClusterClient> => amqpClusterClient({ urls, queue: QUEUE });
+/** The client under test. */
+const connectClient = (urls: string[]) => driverClusterClient({ urls, queue: QUEUE });
 
 const notRun = !process.env.RABBITMQ_URL ? 'RABBITMQ_URL is not set' : !rabbitMqScriptsDir() ? 'rabbitmq-server is not installed here' : undefined;
 if (notRun) console.warn(`RabbitMQ cluster failover test did NOT run: ${notRun}.`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Failed publishes by error and reason ("PublishNotConfirmedError: nacked by RabbitMQ"), for the figures. */
+const publishFailures: Record<string, number> = {};
+const failureKind = (error: unknown) => {
+  const { name = 'Error', message = String(error) } = error as Error;
+  const reason = /\(([^()]+)\); they may/.exec(message)?.[1] ?? message.replace(/\d+/g, 'N');
+  return `${name}: ${reason}`.slice(0, 120);
+};
 
 /** At least once: publishes each id again until a node confirms it, `window` ids at a time. */
 async function publishAll(client: ClusterClient, ids: readonly string[], window: number, confirmed: Map<string, { at: number; sends: number }>) {
@@ -37,7 +45,8 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
           await client.publish(id);
           confirmed.set(id, { at: Date.now(), sends });
           break;
-        } catch {
+        } catch (error) {
+          publishFailures[failureKind(error)] = (publishFailures[failureKind(error)] ?? 0) + 1;
           await sleep(10);
         }
       }
@@ -48,7 +57,7 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
 
 (notRun ? describe.skip : describe)(`RabbitMQ cluster failover${notRun ? ` (did NOT run: ${notRun})` : ''}`, () => {
   let cluster: RabbitMqCluster | undefined;
-  let client: ClusterClient | undefined;
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   afterAll(async () => {
     await client?.close();
     await cluster?.stop();
@@ -107,9 +116,11 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
       title: 'RabbitMQ cluster: quorum queue leader SIGKILLed during a drain',
       schedule:
         `Three RabbitMQ nodes on one machine, clustered with join_cluster, one quorum queue on all three. ${BACKLOG} ids ` +
-        `published, then a consumer (prefetch 50, manual acks) drains them while a producer (confirms, ${PUBLISH_WINDOW} in flight) ` +
-        `publishes ${LIVE} more; both start connected to the leader. After ${atKill.consumed} ids consumed the leader's ` +
-        'Erlang VM is SIGKILLed; the clients reconnect to the next node URL and resend unconfirmed ids.',
+        `published, then a consumer (the RabbitMQ driver's consume: concurrency 10, prefetch 50, ack after the handler) drains ` +
+        `them while a producer (the driver's publish, confirmed, ${PUBLISH_WINDOW} in flight) publishes ${LIVE} more; both ` +
+        `RabbitMqBrokers are given the three node URLs, leader first. After ${atKill.consumed} ids consumed the leader's ` +
+        'Erlang VM is SIGKILLed; the driver moves each connection to the next node and the test resends every id whose ' +
+        'publish failed (PublishNotConfirmedError, BrokerUnavailableError) with the same message id.',
       profile: 'smoke',
       durationSeconds: Math.round((Date.now() - started) / 10) / 100,
       figures: {
@@ -126,6 +137,8 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
           ...result.extra,
           ...(client.connections ? { publisherConnections: client.connections.publisher.length, consumerConnections: client.connections.consumer.length } : {}),
           killedBeamPid: killedPid,
+          driverWarnings: client.log.at('warn').length,
+          publishFailures: Object.entries(publishFailures).map(([kind, n]) => `${n} x ${kind}`).join('; ') || 'none',
           leaseChecks: 'not applicable: RabbitMQ has no leases (a delivery is held until its channel closes)',
         },
       },

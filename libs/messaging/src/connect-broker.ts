@@ -38,12 +38,14 @@ const POSTGRES_OPTIONS = {
 const RABBITMQ_OPTIONS = {
   driver: true,
   url: true,
+  urls: true,
   exchange: true,
   logger: true,
   maxPayloadBytes: true,
   reconnectBaseMs: true,
   reconnectMaxMs: true,
   connectionWaitMs: true,
+  confirmTimeoutMs: true,
   connectionName: true,
 } satisfies Record<keyof RabbitMqBrokerOptions | 'driver', true>;
 const KNOWN_OPTIONS: Record<MessagingDriver, ReadonlySet<string>> = {

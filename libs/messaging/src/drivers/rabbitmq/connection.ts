@@ -2,7 +2,7 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqp
 import { BrokerClosedError } from '../../errors.js';
 import type { BrokerLogger } from '../../core/logger.js';
 import { BrokerUnavailableError } from '../../errors.js';
-import type { ResolvedRabbitMqOptions } from './rabbitmq-options.js';
+import { nodeLabel, type ResolvedRabbitMqOptions } from './rabbitmq-options.js';
 
 /**
  * A channel and the connection generation it belongs to. `open` turns false for good when the channel or its
@@ -23,9 +23,14 @@ type Waiter = { resolve: (model: ChannelModel) => void; reject: (error: Error) =
  * One AMQP connection, reopened with exponential backoff (with jitter) whenever it is lost. Every connection gets
  * a new generation number; channels are opened per use and remember theirs. amqplib's own recovery (connect with
  * `recovery`) is not used: it would hide which connection a channel, and so a delivery tag, belongs to.
+ *
+ * With several node URLs (a cluster) every failed try moves on to the next node, round the list, and a lost
+ * connection is reopened on the node after the one lost: a node that just dropped us is the likeliest to be down.
  */
 export class ConnectionManager {
   private model: ChannelModel | null = null;
+  /** Index in options.urls of the node connected to, or of the next one to try. */
+  private node = 0;
   private generation = 0;
   private closing = false;
   private reconnecting = false;
@@ -33,7 +38,7 @@ export class ConnectionManager {
   private readonly reconnectListeners = new Set<(generation: number) => void>();
 
   constructor(
-    private readonly options: ResolvedRabbitMqOptions,
+    readonly options: ResolvedRabbitMqOptions,
     private readonly logger: BrokerLogger,
   ) {}
 
@@ -41,13 +46,31 @@ export class ConnectionManager {
     return this.model ? 'connected' : 'disconnected';
   }
 
+  /** The node connected to (host:port), or undefined while disconnected. */
+  get connectedNode(): string | undefined {
+    return this.model ? this.label(this.node) : undefined;
+  }
+
   get currentGeneration(): number {
     return this.generation;
   }
 
-  /** The first connection: fails at once if RabbitMQ is not there (a misconfigured URL should not retry silently). */
+  /**
+   * The first connection: each node once, in order; fails at once if none answers (a misconfigured URL should not
+   * retry silently), with the last node's error.
+   */
   async start(): Promise<void> {
-    await this.open();
+    const { urls } = this.options;
+    for (let tried = 1; ; tried++) {
+      try {
+        await this.open();
+        return;
+      } catch (error) {
+        if (tried >= urls.length) throw error;
+        this.logger.warn(`RabbitMQ node ${this.label(this.node)} did not answer (${(error as Error).message}); trying ${this.label(this.node + 1)}`);
+        this.node = (this.node + 1) % urls.length;
+      }
+    }
   }
 
   /** Called after every reconnect (not the first connect) with the new generation; returns the removal. */
@@ -124,10 +147,16 @@ export class ConnectionManager {
     await model?.close().catch(() => undefined);
   }
 
+  private label(index: number): string {
+    return nodeLabel(this.options.urls[index % this.options.urls.length]);
+  }
+
+  /** Connects to the node at `this.node`. */
   private async open(): Promise<void> {
-    const model = await amqp.connect(this.options.url, { clientProperties: { connection_name: this.options.connectionName } });
-    model.on('error', (error: Error) => this.logger.warn(`RabbitMQ connection error: ${error.message}`));
-    model.on('blocked', (reason: string) => this.logger.warn(`RabbitMQ blocked the connection (${reason}): publishes wait until it unblocks`));
+    const node = this.label(this.node);
+    const model = await amqp.connect(this.options.urls[this.node], { clientProperties: { connection_name: this.options.connectionName } });
+    model.on('error', (error: Error) => this.logger.warn(`RabbitMQ connection error (node ${node}): ${error.message}`));
+    model.on('blocked', (reason: string) => this.logger.warn(`RabbitMQ node ${node} blocked the connection (${reason}): publishes wait until it unblocks`));
     model.once('close', () => this.lost(model));
     if (this.closing) {
       await model.close().catch(() => undefined);
@@ -146,7 +175,9 @@ export class ConnectionManager {
     if (this.model !== model) return;
     this.model = null;
     if (this.closing) return;
-    this.logger.warn('RabbitMQ connection lost; reconnecting');
+    const lost = this.label(this.node);
+    this.node = (this.node + 1) % this.options.urls.length;
+    this.logger.warn(`RabbitMQ connection lost (node ${lost}); reconnecting${this.options.urls.length > 1 ? `, to ${this.label(this.node)} first` : ''}`);
     void this.reconnect();
   }
 
@@ -161,14 +192,16 @@ export class ConnectionManager {
         try {
           await this.open();
         } catch (error) {
-          this.logger.warn(`Reconnecting to RabbitMQ failed (try ${failures + 1}): ${(error as Error).message}`);
+          const failed = this.label(this.node);
+          this.node = (this.node + 1) % this.options.urls.length;
+          this.logger.warn(`Reconnecting to RabbitMQ node ${failed} failed (try ${failures + 1}): ${(error as Error).message}`);
         }
       }
     } finally {
       this.reconnecting = false;
     }
     if (this.model && !this.closing) {
-      this.logger.log('RabbitMQ connection re-established');
+      this.logger.log(`RabbitMQ connection re-established (node ${this.label(this.node)})`);
       for (const listener of this.reconnectListeners) listener(this.generation);
     }
   }

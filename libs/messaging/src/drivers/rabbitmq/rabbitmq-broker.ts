@@ -276,6 +276,10 @@ export class RabbitMqBroker implements MessageBroker {
   get connectionState(): 'unused' | 'connected' | 'disconnected' {
     return this.connection.state;
   }
+  /** The node connected to (host:port, of `url`/`urls`), or undefined while disconnected. */
+  get connectedNode(): string | undefined {
+    return this.connection.connectedNode;
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;
