@@ -8,8 +8,10 @@ import pg from 'pg';
 import { connectBroker } from '@app/messaging';
 import { createTestVhost, freePort, rabbitmqUrl, testDatabaseUrl, TsProcess, waitFor, type TestVhost } from '@app/messaging/testing';
 import { scaffoldWorker } from '../new-worker/scaffold.js';
+import { banner } from './banner.js';
 import { dropSystemDatabases } from './databases.js';
 import { portOwner } from './port-owner.js';
+import { redactedUrl } from './server-check.js';
 import { DEFAULT_PORTS, startSystem, type RunningSystem, type SystemPorts } from './start-system.js';
 
 // `npm start` itself (scripts/start.ts through the project's loader), as a child process, as a user runs it.
@@ -272,6 +274,11 @@ if (rabbitmqUrl()) {
       expect(brokerOf(APP)).toEqual({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: vhost.url, RABBITMQ_EXCHANGE: 'messaging' });
       expect(brokerOf(APP)).toEqual(brokerOf('payment-worker'));
       expect((await fetch(system!.workerHealthUrls[APP])).status).toBe(200);
+      // The banner gives the same to a worker run by hand, the password hidden.
+      expect(banner(system!).split('\n')).toEqual(
+        expect.arrayContaining(['A worker of your own (npm run new:worker) needs:', `  MESSAGING_DRIVER=rabbitmq RABBITMQ_URL=${redactedUrl(vhost.url)} RABBITMQ_EXCHANGE=messaging`]),
+      );
+      expect(redactedUrl(vhost.url)).not.toContain(':guest@');
       // Declared by the worker at its start: a passive declare finds it (and its dead-letter queue) in the vhost.
       const client = await connectBroker({ driver: 'rabbitmq', url: vhost.url, exchange: 'messaging' });
       try {
