@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { MESSAGING_ENVIRONMENT } from '@app/messaging';
+import { rabbitmqUrl } from '@app/messaging/testing';
 import { EDITED_FILES, scaffoldWorker, workerNames } from './scaffold.js';
 import { unregisterWorker } from './remove-worker.js';
 
@@ -54,7 +56,7 @@ describe('npm run new:worker', () => {
   beforeEach(() => (dir = scratchWorkspace()));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('scaffolds a worker registered in nest-cli.json, docker-compose.yml and apps/workers.json, whose printed test command passes', () => {
+  it('scaffolds a worker registered in nest-cli.json, both compose files and apps/workers.json, whose printed test command passes', () => {
     const before = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
     const cli = newWorker(dir, NAME);
     expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
@@ -64,7 +66,8 @@ describe('npm run new:worker', () => {
     const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8'), { merge: true });
     const registered = JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers;
     const port = registered[APP].port;
-    expect(registered[APP]).toEqual({ entry: `${APP}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] });
+    // The broker variables, as the apps read them: npm start gives it those of the broker it runs on.
+    expect(registered[APP]).toEqual({ entry: `${APP}/src/main.ts`, port, env: [...MESSAGING_ENVIRONMENT, 'BROKER_DATABASE_URL'] });
     // The first port from 3003 that no compose service uses as PORT or OPS_PORT (3003 with no worker of its own).
     const others = new Set(
       Object.entries(compose.services as Record<string, { environment?: { PORT?: string; OPS_PORT?: string } }>)
@@ -80,11 +83,24 @@ describe('npm run new:worker', () => {
     const after = readFileSync(join(dir, 'docker-compose.yml'), 'utf8');
     expect(after.startsWith(before.slice(0, before.indexOf('\nsecrets:')))).toBe(true);
     expect(after.endsWith(before.slice(before.indexOf('\nsecrets:')))).toBe(true);
+    // docker-compose.rabbitmq.yml switches it to RabbitMQ as it does the apps: appended, the rest kept.
+    const rabbitmqBefore = readFileSync(join(repo, 'docker-compose.rabbitmq.yml'), 'utf8');
+    const rabbitmqAfter = readFileSync(join(dir, 'docker-compose.rabbitmq.yml'), 'utf8');
+    expect(rabbitmqAfter.startsWith(rabbitmqBefore)).toBe(true);
+    expect(parse(rabbitmqAfter, { merge: true }).services[APP]).toEqual({
+      depends_on: { rabbitmq: { condition: 'service_healthy' } },
+      environment: { MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL_FILE: '/run/secrets/rabbitmq_url' },
+      secrets: ['rabbitmq_url'],
+    });
+    expect(rabbitmqAfter.slice(rabbitmqBefore.length)).toContain('    environment: *on-rabbitmq\n');
 
     const hint = cli.stdout.match(new RegExp(`^ {2}(npm test -- apps/${APP})\\s+#`, 'm'))?.[1];
     expect(hint).toBe(`npm test -- apps/${APP}`);
     const test = run(dir, 'npm', hint!.split(' ').slice(1));
-    expect({ status: test.status, summary: test.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: 'Tests:       1 passed, 1 total' });
+    // On the PostgreSQL broker, and on RabbitMQ (a vhost of its own) where RABBITMQ_URL is set.
+    const tests = rabbitmqUrl() ? 2 : 1;
+    expect({ status: test.status, summary: test.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: `Tests:       ${tests} passed, ${tests} total` });
+    if (!rabbitmqUrl()) expect(test.stderr).toContain(`${APP} on RabbitMQ: not run, RABBITMQ_URL is not set`);
   }, 240_000);
 
   it('refuses a second scaffold of the same worker with a clear message, and changes no file', () => {
@@ -93,7 +109,7 @@ describe('npm run new:worker', () => {
     const again = newWorker(dir, APP);
     expect(again.status).toBe(1);
     expect(again.stderr.trim()).toBe(
-      `A worker ${APP} already exists (apps/${APP} exists, nest-cli.json has a project ${APP}, docker-compose.yml has a service ${APP}, apps/workers.json has a worker ${APP}): pick another name, or remove it first (npm run remove:worker -- ${NAME}, then delete apps/${APP})`,
+      `A worker ${APP} already exists (apps/${APP} exists, nest-cli.json has a project ${APP}, docker-compose.yml has a service ${APP}, docker-compose.rabbitmq.yml has a service ${APP}, apps/workers.json has a worker ${APP}): pick another name, or remove it first (npm run remove:worker -- ${NAME}, then delete apps/${APP})`,
     );
     expect(snapshot(dir)).toEqual(before);
     // The next name gets the next port.
@@ -109,17 +125,18 @@ describe('npm run new:worker', () => {
     expect(Object.fromEntries(Object.values(EDITED_FILES).map((file) => [file, existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '']))).toEqual(before);
   });
 
-  it("keeps docker-compose.yml's own test green with the scaffolded worker present", () => {
+  it("keeps the compose files' own test green with the scaffolded worker present", () => {
     expect(newWorker(dir, NAME).status).toBe(0);
     const compose = jest(dir, 'test/compose/docker-compose.spec.ts');
     expect({ status: compose.status, summary: compose.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: expect.stringMatching(/Tests: +\d+ passed, \d+ total/) });
     expect(compose.stderr).toContain(`${APP}: builds from the Dockerfile`);
+    expect(compose.stderr).toContain(`${APP}: switched to RabbitMQ by MESSAGING_DRIVER=rabbitmq`);
   }, 120_000);
 
   it('remove:worker takes it out of every registration and leaves its code', () => {
     expect(newWorker(dir, NAME).status).toBe(0);
-    expect(unregisterWorker(dir, NAME)).toEqual({ app: APP, name: NAME, removedFrom: ['nest-cli.json', 'docker-compose.yml', 'apps/workers.json'] });
-    expect(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')).toBe(readFileSync(join(repo, 'docker-compose.yml'), 'utf8'));
+    expect(unregisterWorker(dir, NAME)).toEqual({ app: APP, name: NAME, removedFrom: ['nest-cli.json', 'docker-compose.yml', 'docker-compose.rabbitmq.yml', 'apps/workers.json'] });
+    for (const file of ['docker-compose.yml', 'docker-compose.rabbitmq.yml']) expect(readFileSync(join(dir, file), 'utf8')).toBe(readFileSync(join(repo, file), 'utf8'));
     expect(readFileSync(join(dir, 'nest-cli.json'), 'utf8')).toBe(readFileSync(join(repo, 'nest-cli.json'), 'utf8'));
     expect(JSON.parse(readFileSync(join(dir, 'apps/workers.json'), 'utf8')).workers[APP]).toBeUndefined();
     expect(existsSync(join(dir, `apps/${APP}/src/main.ts`))).toBe(true);

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, parseDocument } from 'yaml';
 import { Broker } from '@app/messaging';
 import { readWorkerRegistry, writeWorkerRegistry } from '../system/worker-registry.js';
+import { composeServices, readComposeFile, writeComposeFile } from './compose-files.js';
 import { EDITED_FILES, workerNames } from './scaffold.js';
 
 /**
- * Takes a worker out of nest-cli.json, docker-compose.yml and apps/workers.json (npm start stops running it).
+ * Takes a worker out of nest-cli.json, docker-compose.yml, docker-compose.rabbitmq.yml and apps/workers.json (npm
+ * start stops running it).
  * Its code in apps/<app> stays: it is the user's. Returns where it was registered.
  */
 export function unregisterWorker(root: string, input: string): { app: string; name: string; removedFrom: string[] } {
@@ -19,12 +20,12 @@ export function unregisterWorker(root: string, input: string): { app: string; na
     writeFileSync(nestCliPath, `${JSON.stringify(nestCli, null, 2)}\n`);
     removedFrom.push(EDITED_FILES.nestCli);
   }
-  const composePath = join(root, EDITED_FILES.compose);
-  const doc = parseDocument(readFileSync(composePath, 'utf8'), { merge: true });
-  const services = doc.get('services', true);
-  if (isMap(services) && services.delete(app)) {
-    writeFileSync(composePath, doc.toString({ lineWidth: 0, flowCollectionPadding: false }));
-    removedFrom.push(EDITED_FILES.compose);
+  for (const file of [EDITED_FILES.compose, EDITED_FILES.composeRabbitmq]) {
+    const doc = readComposeFile(join(root, file));
+    if (doc && composeServices(doc, file).delete(app)) {
+      writeComposeFile(join(root, file), doc);
+      removedFrom.push(file);
+    }
   }
   const registryPath = join(root, EDITED_FILES.registry);
   const registry = readWorkerRegistry(registryPath);

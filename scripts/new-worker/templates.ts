@@ -1,3 +1,5 @@
+import { MESSAGING_ENVIRONMENT } from '@app/messaging';
+
 /** The files of a new worker app. `name` is the kebab-case worker name without "-worker"; `Name` its PascalCase. */
 export interface WorkerNames {
   name: string;
@@ -13,7 +15,7 @@ import { startTelemetry } from '@app/messaging/telemetry';
 
 startTelemetry('${app}');
 `,
-    [`apps/${app}/src/config.ts`]: `import { portFromEnvironment, readEnvironment, readFlag, requireDatabaseUrl } from '@app/messaging';
+    [`apps/${app}/src/config.ts`]: `import { MESSAGING_ENVIRONMENT, portFromEnvironment, readBrokerDatabaseUrl, readEnvironment, readFlag, readMessagingEnvironment, type MessagingEnvironment } from '@app/messaging';
 
 /** What ${app} reads from its environment (each may also come from a file: NAME_FILE). */
 export interface ${Name}WorkerConfig {
@@ -21,19 +23,23 @@ export interface ${Name}WorkerConfig {
   opsPort: number;
   /** Address the ops port binds. OPS_HOST, default 0.0.0.0 (npm start sets 127.0.0.1). */
   opsHost?: string;
-  /** The broker's database (DATABASE_PASSWORD is put in it when it has none). BROKER_DATABASE_URL. */
-  brokerDatabaseUrl: string;
-  /** Migrate the broker at start. MIGRATE_ON_START, default true; npm start and compose migrate beforehand, as the owner. */
+  /** The broker: MESSAGING_DRIVER (postgres by default, or rabbitmq), RABBITMQ_URL(_FILE), RABBITMQ_EXCHANGE. Unset: postgres. */
+  messaging?: MessagingEnvironment;
+  /** The broker's database on the postgres driver (DATABASE_PASSWORD is put in it when it has none). BROKER_DATABASE_URL (not read on rabbitmq). */
+  brokerDatabaseUrl?: string;
+  /** Migrate the broker at start (postgres). MIGRATE_ON_START, default true; npm start and compose migrate beforehand, as the owner. */
   migrateOnStart?: boolean;
 }
 
-export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'BROKER_DATABASE_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START'] as const;
+export const ${name.toUpperCase().replace(/-/g, '_')}_WORKER_ENVIRONMENT = ['OPS_PORT', 'OPS_HOST', 'BROKER_DATABASE_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...MESSAGING_ENVIRONMENT] as const;
 
 export function read${Name}WorkerConfig(env: NodeJS.ProcessEnv = process.env): ${Name}WorkerConfig {
+  const messaging = readMessagingEnvironment(env);
   return {
     opsPort: portFromEnvironment('OPS_PORT', ${port}, env),
     opsHost: readEnvironment('OPS_HOST', env),
-    brokerDatabaseUrl: requireDatabaseUrl('BROKER_DATABASE_URL', env),
+    messaging,
+    brokerDatabaseUrl: readBrokerDatabaseUrl(messaging, 'BROKER_DATABASE_URL', env),
     migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
   };
 }
@@ -63,7 +69,7 @@ export class ${Name}Handler {
 }
 `,
     [`apps/${app}/src/${app}.module.ts`]: `import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, MessagingModule, MetricsController, OpsModule, structuredLoggerModule } from '@app/messaging';
+import { HealthController, MessagingModule, messagingConnection, MetricsController, OpsModule, structuredLoggerModule } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}Handler } from './${name}.handler.js';
 
@@ -74,7 +80,8 @@ export class ${Name}WorkerModule {
       module: ${Name}WorkerModule,
       imports: [
         structuredLoggerModule('${app}'),
-        MessagingModule.forRoot({ connectionString: config.brokerDatabaseUrl, applicationName: '${app}', migrate: config.migrateOnStart, housekeeping: false }),
+        // On either broker (MESSAGING_DRIVER); order-api runs the broker's housekeeping, this worker's role may not.
+        MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: '${app}', migrate: config.migrateOnStart }), housekeeping: false }),
         // Health and metrics on the ops port (OPS_PORT), the only port a worker has.
         OpsModule.forRoot({ port: config.opsPort, host: config.opsHost }),
       ],
@@ -86,7 +93,7 @@ export class ${Name}WorkerModule {
     [`apps/${app}/src/app.ts`]: `import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { applyHttpServerDefaults, connectPgServer, useStructuredLogger } from '@app/messaging';
+import { applyHttpServerDefaults, connectMessagingServer, useStructuredLogger } from '@app/messaging';
 import type { ${Name}WorkerConfig } from './config.js';
 import { ${Name}WorkerModule } from './${app}.module.js';
 
@@ -94,7 +101,7 @@ export async function create${Name}Worker(config: ${Name}WorkerConfig, options: 
   const app = await NestFactory.create(${Name}WorkerModule.register(config), { bufferLogs: true, ...options });
   useStructuredLogger(app, options);
   applyHttpServerDefaults(app);
-  connectPgServer(app, { serviceName: '${name}' });
+  connectMessagingServer(app, { serviceName: '${name}' });
   app.enableShutdownHooks();
   await app.startAllMicroservices();
   return app;
@@ -113,35 +120,61 @@ await app.init();
 new Logger('${Name}Worker').log(\`${app} running; health on \${app.get(OpsListener).url}/health\`);
 `,
     [`apps/${app}/test/${app}.spec.ts`]: `import type { INestApplication } from '@nestjs/common';
-import { Broker } from '@app/messaging';
-import { createTestDatabase, waitFor, type TestDatabase } from '@app/messaging/testing';
+import { connectBroker, messagingConnection, MESSAGING_ENVIRONMENT_DEFAULTS, type MessageBroker } from '@app/messaging';
+import { createTestDatabase, createTestVhost, rabbitmqUrl, waitFor } from '@app/messaging/testing';
 import { create${Name}Worker } from '../src/app.js';
+import type { ${Name}WorkerConfig } from '../src/config.js';
 import { ${Name}Handler } from '../src/${name}.handler.js';
 
-describe('${app}', () => {
-  let brokerDb: TestDatabase;
-  let app: INestApplication;
-  let broker: Broker;
+/** The broker of one run: what the worker's config says about it, and how to remove it afterwards. */
+interface TestBrokerSetup {
+  config: Pick<${Name}WorkerConfig, 'messaging' | 'brokerDatabaseUrl'>;
+  drop(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    brokerDb = await createTestDatabase('${name.replace(/-/g, '_')}_broker');
-    app = await create${Name}Worker({ opsPort: 0, opsHost: '127.0.0.1', brokerDatabaseUrl: brokerDb.url }, { logger: false });
-    await app.init();
-    broker = await Broker.connect({ connectionString: brokerDb.url, poolSize: 1 });
-  });
-  afterAll(async () => {
-    await broker.close();
-    await app.close();
-    await brokerDb.drop();
-  });
+async function onPostgres(): Promise<TestBrokerSetup> {
+  const db = await createTestDatabase('${name.replace(/-/g, '_')}_broker');
+  return { config: { brokerDatabaseUrl: db.url }, drop: () => db.drop() };
+}
 
-  it('handles order.created from its own queue and acks it', async () => {
-    await broker.publish({ routingKey: 'order.created', payload: { id: 'order-1' } });
-    await waitFor(() => app.get(${Name}Handler).handled === 1, { what: 'the handler' });
-    await waitFor(async () => (await broker.queueStats('${name}.order-created')).leased === 0, { what: 'the ack' });
-    expect(await broker.queueStats('${name}.order-created')).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
+// A vhost of its own on RABBITMQ_URL's server: dropping it removes the worker's exchange and queues.
+async function onRabbitmq(): Promise<TestBrokerSetup> {
+  const vhost = await createTestVhost('${name}');
+  return { config: { messaging: { driver: 'rabbitmq', rabbitmqUrl: vhost.url, exchange: MESSAGING_ENVIRONMENT_DEFAULTS.exchange } }, drop: () => vhost.drop() };
+}
+
+function describeOn(title: string, setup: () => Promise<TestBrokerSetup>) {
+  describe(title, () => {
+    let broker: TestBrokerSetup;
+    let app: INestApplication | undefined;
+    let client: MessageBroker;
+
+    beforeAll(async () => {
+      broker = await setup();
+      app = await create${Name}Worker({ opsPort: 0, opsHost: '127.0.0.1', ...broker.config }, { logger: false });
+      await app.init();
+      client = await connectBroker(messagingConnection(broker.config, { poolSize: 1 }));
+    });
+    afterAll(async () => {
+      await client?.close();
+      await app?.close();
+      await broker?.drop();
+    });
+
+    it('handles order.created from its own queue and acks it', async () => {
+      await client.publish({ routingKey: 'order.created', payload: { id: 'order-1' } });
+      await waitFor(() => app!.get(${Name}Handler).handled === 1, { what: 'the handler' });
+      // Stopped, the worker has settled what it took: a message it had not acked would be back in its queue.
+      await app!.close();
+      app = undefined;
+      expect(await client.queueStats('${name}.order-created')).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
+    });
   });
-});
+}
+
+describeOn('${app} on the PostgreSQL broker', onPostgres);
+if (rabbitmqUrl()) describeOn('${app} on RabbitMQ (MESSAGING_DRIVER=rabbitmq)', onRabbitmq);
+else console.warn('${app} on RabbitMQ: not run, RABBITMQ_URL is not set (amqp://user:password@host:5672)');
 `,
     [`apps/${app}/tsconfig.app.json`]: `{
   "extends": "../../tsconfig.build.json",
@@ -176,5 +209,13 @@ export function composeService({ app, port }: WorkerNames) {
 
 /** What npm start needs to run the worker (apps/workers.json). */
 export function registryEntry({ app, port }: WorkerNames) {
-  return { entry: `${app}/src/main.ts`, port, env: ['BROKER_DATABASE_URL'] };
+  return { entry: `${app}/src/main.ts`, port, env: [...MESSAGING_ENVIRONMENT, 'BROKER_DATABASE_URL'] };
+}
+
+/**
+ * The worker's service in docker-compose.rabbitmq.yml, as the apps': RabbitMQ's URL from its secret, after RabbitMQ is
+ * healthy (the scaffolder adds `environment: *on-rabbitmq`, MESSAGING_DRIVER and RABBITMQ_URL_FILE).
+ */
+export function composeRabbitmqService() {
+  return { depends_on: { rabbitmq: { condition: 'service_healthy' } }, secrets: ['rabbitmq_url'] };
 }

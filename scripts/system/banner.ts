@@ -13,11 +13,12 @@ export function banner(system: RunningSystem): string {
     ? row('PostgreSQL', system.server.url, `embedded, data in ${displayPath(system.server.embedded.dataDir)}`)
     : row('PostgreSQL', redactedUrl(system.server.url), 'DATABASE_URL');
   const broker = row('broker', describeBroker(system.broker), `MESSAGING_DRIVER=${system.broker.driver}`);
-  // A scaffolded worker connects to the PostgreSQL broker: on RabbitMQ npm start runs none, so there is no URL to give.
+  // What a scaffolded worker run by hand is given (npm start gives the registered ones the same): on RabbitMQ the
+  // system's own URL, which the user set, so its password is hidden.
   const newWorker =
     system.broker.driver === 'postgres'
       ? `A worker of your own (npm run new:worker) needs:\n  BROKER_DATABASE_URL=${system.server.embedded ? system.appDatabases.worker.broker : redactedUrl(system.appDatabases.worker.broker)}\n`
-      : '';
+      : `A worker of your own (npm run new:worker) needs:\n  MESSAGING_DRIVER=rabbitmq RABBITMQ_URL=${redactedUrl(system.broker.rabbitmqUrl!)} RABBITMQ_EXCHANGE=${system.broker.exchange}\n`;
   const demo = system.orderApiUrl === `http://127.0.0.1:${DEFAULT_PORTS.orderApi}` ? 'npm run demo' : `ORDER_API_URL=${system.orderApiUrl} npm run demo`;
   return `
 The order system is running:

