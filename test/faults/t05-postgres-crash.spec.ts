@@ -26,7 +26,7 @@ describe('T05 PostgreSQL crash-restart under load', () => {
 
   it(`${CRASHES} crash(es): every ok publish survives and is consumed (lost 0), effects once, recovery measured`, async () => {
     const started = Date.now();
-    run = await startFaultRun('t05');
+    run = await startFaultRun('t05', { driver: 'postgres' }); // a PostgreSQL crash: PostgreSQL only
     await run.driver.setupQueue({ name: 'orders', leaseMs: 3_000, maxAttempts: 20, retryBaseMs: 100 });
     const consumerEnv = { QUEUE: 'orders', BATCH: '10', CONCURRENCY: '5', HANDLER_MAX_MS: '10', EFFECTS_SCHEMA: run.effectsSchema };
     const consumers = Array.from({ length: CONSUMERS }, (_, i) => run.sup.start(`consumer-${i + 1}`, WORKLOAD.consumer, consumerEnv));

@@ -11,23 +11,26 @@ import {
   WORKLOAD,
   type FaultRun,
 } from '@app/messaging/testing/faults';
+import { describeOnFaultDrivers, onDriver } from './fault-drivers.js';
 
 // T11 (docs/reliability.md): values with fates by n mod 8: poison (the handler always throws),
 // crasher (the handler calls process.exit(1); the supervisor restarts the worker), flaky (fails its first attempt),
 // normal. With maxAttempts 3 each poison and crasher value must be dead-lettered exactly once after exactly 3 claims,
 // flaky and normal values must complete and never be dead-lettered, and each dead letter must raise an alert.
+// On RabbitMQ a crasher's message comes back when its worker's connection closes (RabbitMQ counts the return as an
+// attempt), and its claim after the last attempt dead-letters it.
 const MAX_ATTEMPTS = 3;
-const VALUES = sized(24, 80);
 const CONSUMERS = sized(3, 4);
 
-describe('T11 poison messages to the dead-letter queue', () => {
+describeOnFaultDrivers('T11 poison messages to the dead-letter queue', ['postgres', 'rabbitmq'], (driver) => {
+  const VALUES = sized(onDriver(driver, { postgres: 24, rabbitmq: 8 }), 80);
   let run: FaultRun;
   afterAll(async () => run?.close());
 
   it('poison and crasher values dead-lettered once after maxAttempts claims, flaky and normal completed, alerts raised', async () => {
     const started = Date.now();
-    run = await startFaultRun('t11');
-    await run.driver.setupQueue({ name: 'mail', leaseMs: 1_000, maxAttempts: MAX_ATTEMPTS, retryBaseMs: 50 });
+    run = await startFaultRun('t11', { driver });
+    await run.setupQueue({ name: 'mail', leaseMs: 1_000, maxAttempts: MAX_ATTEMPTS, retryBaseMs: 50 });
     const alerts = await run.driver.watchDeadLetterAlerts();
     // One message at a time per worker: a crasher then takes no other message down with it.
     const env = { QUEUE: 'mail', BATCH: '1', CONCURRENCY: '1', FATES: 'on', HANDLER_MAX_MS: '20', EFFECTS_SCHEMA: run.effectsSchema };
@@ -37,7 +40,7 @@ describe('T11 poison messages to the dead-letter queue', () => {
     await publisher.waitForEvents('done');
 
     const bad = Array.from({ length: VALUES }, (_, n) => `publisher-1-${n}`).filter((v) => ['poison', 'crasher'].includes(fateOf(v)));
-    await drainQueue(run.driver, 'mail', { timeoutMs: sized(90_000, 300_000), consecutiveEmpty: 10 });
+    await drainQueue(run.driver, 'mail', { timeoutMs: sized(90_000, 300_000), consecutiveEmpty: onDriver(driver, { postgres: 10, rabbitmq: 2 }) });
     const deadLettered = await run.driver.deadLettered('mail');
     const alertWait = Date.now() + 10_000;
     while (alerts.seen().length < deadLettered.length && Date.now() < alertWait) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -61,6 +64,7 @@ describe('T11 poison messages to the dead-letter queue', () => {
       effects: await run.effects(),
       expectedEffects: [...idsByValue.keys()].filter((v) => !bad.includes(v)),
       deadLettered,
+      ends: run.sup.ends,
       extra: {
         deadPoison: dlq.byFate.poison.deadLettered,
         deadCrasher: dlq.byFate.crasher.deadLettered,
@@ -76,6 +80,7 @@ describe('T11 poison messages to the dead-letter queue', () => {
     });
     recordFaultReport({
       id: 'T11',
+      driver,
       title: 'Poison messages to the dead-letter queue',
       schedule: `${VALUES} values, fate by n mod 8 (0 poison, 1 crasher, 2 flaky, else normal), maxAttempts ${MAX_ATTEMPTS}, lease 1 s, ${CONSUMERS} workers taking one message at a time and restarted by the supervisor when a crasher kills them; the dead-letter alerter runs in the test; then a drain.`,
       profile: faultProfile(),

@@ -42,7 +42,7 @@ describe('T23 clock skew on workers', () => {
     // Without the library the workers would run on the true time and the test would prove nothing: say so and stop.
     if (!existsSync(LIBFAKETIME)) throw new Error(`T23 needs Debian's libfaketime at ${LIBFAKETIME}: apt-get install faketime`);
     const started = Date.now();
-    run = await startFaultRun('t23');
+    run = await startFaultRun('t23', { driver: 'postgres' });
     await run.driver.setupQueue({ name: 'skew.claims', leaseMs: CLAIM_LEASE_MS, maxAttempts: 10 });
     await run.driver.setupQueue({ name: 'skew.heartbeat', leaseMs: HEARTBEAT_LEASE_MS, maxAttempts: 10 });
 

@@ -59,7 +59,7 @@ describe('T24 soak with churn', () => {
 
   it('keeps every message, each effect once, first attempts through graceful restarts, and flat resources', async () => {
     const started = Date.now();
-    run = await startFaultRun('t24');
+    run = await startFaultRun('t24', { driver: 'postgres' });
     stats = new pg.Pool({ connectionString: run.pg.url, max: 1 });
     stats.on('error', () => undefined);
     await run.driver.setupQueue({ name: 'soak', leaseMs: LEASE_MS, maxAttempts: 10 });

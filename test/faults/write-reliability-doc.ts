@@ -17,6 +17,16 @@ const PLACEHOLDERS = [
   ['T22', 'Message authenticity (signed messages)', 'not yet planned in an issue.'],
 ];
 
+/**
+ * Which tests run on which broker (test/faults/README.md says the same): the RabbitMQ runs are the `-rabbitmq`
+ * results, where RABBITMQ_URL was set.
+ */
+const BROKERS = [
+  'PostgreSQL: every test below.',
+  'RabbitMQ as well (the same test and checkers through the RabbitMQ fault driver, libs/messaging/testing/faults/rabbitmq-driver.ts): T01, T02, T11, T15, and in place of T03 the paused-holder test (no lease runs out on RabbitMQ, so no zombie arises: a paused worker keeps its message, and a SIGKILL returns it with attempt + 1). On RabbitMQ times are the claiming process\'s clock (RabbitMQ gives none) and a hold ends at its settle or with its process.',
+  'PostgreSQL only: T04, T06-T10 (they test the PostgreSQL broker\'s own Consumer: LISTEN, heartbeats by lease extension, faults on its PostgreSQL connections); T05 (a PostgreSQL crash; the RabbitMQ equivalent, a broker node crash, needs a node the test starts itself and is not written yet); T21 (database roles); T13, T14, T16, T17, T23, T24 (not ported yet); T18, T19, T25 (they run on the PostgreSQL broker and apps; their RabbitMQ variants are not written yet).',
+];
+
 /** What each checker (libs/messaging/testing/faults/checkers) counts: the definitions the comments there refer to. */
 const CHECKERS = [
   '**lost, unexpected, duplicated, recovered** (Jepsen\'s `total-queue`): lost = a publish acknowledged to the caller whose value was never delivered and acknowledged by the end of the drain; unexpected = a value delivered that nobody published; duplicated deliveries = deliveries of a value beyond its first; recovered = a value whose publish outcome was unknown (`info`: a timeout, a connection lost during COMMIT) that was delivered anyway (never counted as lost). A run ends with a drain (faults healed, consumers run until several empty polls in a row), so a slow value is not taken for a lost one.',
@@ -62,10 +72,13 @@ function figureRows(f: FaultFigures): string[] {
   return rows;
 }
 
+/** `T01`, or `T01 (RabbitMQ)` for a run on RabbitMQ. */
+const testLabel = (report: FaultReport) => (report.driver === 'rabbitmq' ? `${report.id} (RabbitMQ)` : report.id);
+
 function section(report: FaultReport): string {
   const missed = missedBars(report);
   return [
-    `## ${report.id} ${report.title}`,
+    `## ${testLabel(report)} ${report.title}`,
     '',
     `**What it did and the fault schedule** (${report.profile} size, ${report.durationSeconds} s): ${report.schedule}`,
     '',
@@ -79,18 +92,23 @@ function section(report: FaultReport): string {
 }
 
 export function reliabilityDoc(reports: readonly FaultReport[], date: string): string {
-  const sorted = [...reports].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  const sorted = [...reports].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }) || (a.driver === 'rabbitmq' ? 1 : 0) - (b.driver === 'rabbitmq' ? 1 : 0));
   const profiles = [...new Set(sorted.map((r) => r.profile))].join(' and ');
   return [
     '# Reliability: fault-injection results',
     '',
     `Generated ${date} by test/faults/write-reliability-doc.ts (the last step of \`npm run chaos\`) from the results of`,
-    `${sorted.length} test(s) at ${profiles || 'no'} size: ${sorted.map((r) => r.id).join(', ') || 'none'}. Tests not listed did not run for this document.`,
+    `${sorted.length} test(s) at ${profiles || 'no'} size: ${sorted.map(testLabel).join(', ') || 'none'}. Tests not listed did not run for this document.`,
     '',
     'Each test breaks something on purpose on one 2-core Linux machine, against a PostgreSQL of its own (the embedded',
-    'server), with the workers as separate processes; every process records a Jepsen-style history (invoke, then',
+    'server) or, for the runs marked RabbitMQ, a vhost of its own on a RabbitMQ server, with the workers as separate',
+    'processes; every process records a Jepsen-style history (invoke, then',
     'ok / fail / info) of each publish, delivery, settle and effect, and checkers read the merged history after a drain',
     '(the harness: libs/messaging/testing/faults; the tests: test/faults).',
+    '',
+    '## Which tests run on which broker',
+    '',
+    ...BROKERS.map((line) => `- ${line}`),
     '',
     '## How the figures are counted',
     '',
@@ -102,7 +120,7 @@ export function reliabilityDoc(reports: readonly FaultReport[], date: string): s
     '',
     '| Test | What | Size | Result |',
     '|---|---|---|---|',
-    ...sorted.map((r) => `| ${r.id} | ${r.title} | ${r.profile} | ${missedBars(r).length === 0 ? 'pass' : 'FAIL'} |`),
+    ...sorted.map((r) => `| ${testLabel(r)} | ${r.title} | ${r.profile} | ${missedBars(r).length === 0 ? 'pass' : 'FAIL'} |`),
     '',
     ...sorted.map(section),
     '## Which external effects may repeat, and why',

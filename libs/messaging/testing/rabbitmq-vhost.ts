@@ -8,7 +8,7 @@ const run = promisify(execFile);
 export const rabbitmqUrl = (): string | undefined => process.env.RABBITMQ_URL || undefined;
 
 /** `rabbitmqctl`, or the command in RABBITMQCTL (e.g. `docker exec rabbitmq rabbitmqctl`). */
-async function rabbitmqctl(...args: string[]): Promise<string> {
+export async function rabbitmqctl(...args: string[]): Promise<string> {
   const [command, ...prefix] = (process.env.RABBITMQCTL ?? 'rabbitmqctl').split(' ').filter(Boolean);
   const { stdout } = await run(command, [...prefix, ...args], { timeout: 30_000 });
   return stdout;

@@ -46,7 +46,7 @@ export async function startConsumerWorkload(label: string, url: string, queueOpt
   await setupEffects(url, effectsSchema);
   const admin = new pg.Pool({ connectionString: url, max: 2 });
   admin.on('error', () => undefined);
-  const driver: FaultDriver = await connectFaultDriver({ url, schema, migrate: false, poolSize: 2 });
+  const driver: FaultDriver = await connectFaultDriver({ driver: 'postgres', url, schema, migrate: false, poolSize: 2 }); // the PostgreSQL Consumer's tests
   const publisher = new Publisher(broker, queue, new HistoryRecorder(join(historyDir, 'publisher.jsonl'), 'publisher'));
   return {
     broker,

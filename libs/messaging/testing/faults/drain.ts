@@ -9,12 +9,15 @@ export interface DrainResult {
 /**
  * The drain phase every fault run ends with (docs/reliability.md), after the faults healed: waits until the queue
  * reads empty (nothing ready, nothing leased) `consecutiveEmpty` polls in a row while the consumers keep running.
- * Poll errors (the broker coming back) count as not empty. Throws after timeoutMs with the last counts.
+ * Poll errors (the broker coming back) count as not empty. Throws after timeoutMs with the last counts. The empty
+ * polls must also span the driver's countsLagMs: on RabbitMQ a message another process holds shows in counts() only
+ * with the server's next statistics (rabbitmq-driver.ts), and an empty poll there takes ~1 s, so 2 polls are the
+ * default there.
  */
 export async function drainQueue(
   driver: FaultDriver,
   queue: string,
-  { consecutiveEmpty = 5, intervalMs = 200, timeoutMs = 120_000 }: { consecutiveEmpty?: number; intervalMs?: number; timeoutMs?: number } = {},
+  { consecutiveEmpty = driver.name === 'rabbitmq' ? 2 : 5, intervalMs = 200, timeoutMs = 120_000 }: { consecutiveEmpty?: number; intervalMs?: number; timeoutMs?: number } = {},
 ): Promise<DrainResult> {
   const deadline = Date.now() + timeoutMs;
   let empty = 0;
@@ -28,7 +31,7 @@ export async function drainQueue(
       last = JSON.stringify(counts);
       if (counts.ready + counts.leased === 0) {
         if (empty === 0) firstEmptyAt = Date.now();
-        if (++empty >= consecutiveEmpty) return { drainedAt: firstEmptyAt, polls };
+        if (++empty >= consecutiveEmpty && Date.now() - firstEmptyAt >= driver.countsLagMs) return { drainedAt: firstEmptyAt, polls };
       } else empty = 0;
     } catch (error) {
       empty = 0;

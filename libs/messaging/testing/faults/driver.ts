@@ -1,8 +1,10 @@
 import { PostgresFaultDriver } from './postgres-driver.js';
+import { RabbitMqFaultDriver } from './rabbitmq-driver.js';
 
 /**
- * The broker as the fault workloads and checkers see it: small enough that the same tests can run against another
- * broker (a RabbitMQ driver, issue 10) by implementing it. Times are server times (the broker's clock), epoch ms.
+ * The broker as the fault workloads and checkers see it: small enough that the same tests run against either broker
+ * (postgres-driver.ts, rabbitmq-driver.ts). Times are the broker's clock where it gives one (PostgreSQL), else the
+ * clock of the process that claimed (RabbitMQ), epoch ms.
  */
 export interface FaultQueue {
   name: string;
@@ -39,7 +41,7 @@ export interface FaultDelivery {
   leaseToken: string;
   /** Server time of the claim. */
   claimedAt: number;
-  /** Server time the lease ends (updated by extend). */
+  /** Server time the lease ends (updated by extend); HELD_UNTIL_SETTLED where no lease runs out (RabbitMQ). */
   leaseExpiresAt: number;
   /** The driver's own delivery object, for settling. */
   readonly handle: unknown;
@@ -54,8 +56,28 @@ export interface QueueCounts {
   dead: number;
 }
 
+export { HELD_UNTIL_SETTLED } from './history.js';
+
+/** What watchDeadLetterAlerts returns: the message ids alerted so far, and when each was seen. */
+export interface DeadLetterWatch {
+  seen(): string[];
+  seenAt(): { messageId: string; at: number }[];
+  stop(): Promise<void>;
+}
+
+/** The broker's capabilities the fault tests depend on (the library's BrokerCapabilities of the same names). */
+export interface FaultDriverCapabilities {
+  /** extend() works; without it extend() throws CapabilityNotSupportedError and heartbeat tests do not run. */
+  leaseExtension: boolean;
+  /** A claim's lease runs out by itself; without it a delivery is held until settled or its connection closes. */
+  leaseExpiry: boolean;
+}
+
 export interface FaultDriver {
-  readonly name: string;
+  readonly name: FaultDriverName;
+  readonly capabilities: FaultDriverCapabilities;
+  /** How long a message held by another process can take to show in counts() (0: at once). drainQueue waits it out. */
+  readonly countsLagMs: number;
   /** Declares the queue (and its dead-letter queue) and binds it. Idempotent for the same options. */
   setupQueue(queue: FaultQueue): Promise<void>;
   /** Publishes a batch through the routing (all or nothing); returns the message ids in order. */
@@ -68,38 +90,45 @@ export interface FaultDriver {
   ack(delivery: FaultDelivery): Promise<boolean>;
   /** Fails the attempt (retry later, or dead-letter on the last one); false when the lease token is stale. */
   nack(delivery: FaultDelivery, options?: { error?: string; delayMs?: number }): Promise<{ accepted: boolean; deadLettered: boolean }>;
-  /** Extends the lease to now + ms; false when the lease token is stale. Updates delivery.leaseExpiresAt. */
+  /**
+   * Extends the lease to now + ms; false when the lease token is stale. Updates delivery.leaseExpiresAt. Throws
+   * CapabilityNotSupportedError where capabilities.leaseExtension is false.
+   */
   extend(delivery: FaultDelivery, ms: number): Promise<boolean>;
   counts(queue: string): Promise<QueueCounts>;
   /** The values in the queue's dead-letter queue, one entry per dead letter (duplicates kept). */
   deadLettered(queue: string): Promise<string[]>;
   /** Starts watching the broker's dead-letter alerts; `seen()` lists the message ids alerted so far, `seenAt()` when. */
-  watchDeadLetterAlerts(): Promise<{ seen(): string[]; seenAt(): { messageId: string; at: number }[]; stop(): Promise<void> }>;
+  watchDeadLetterAlerts(): Promise<DeadLetterWatch>;
   close(): Promise<void>;
 }
 
+export type FaultDriverName = 'postgres' | 'rabbitmq';
+export const FAULT_DRIVERS: readonly FaultDriverName[] = ['postgres', 'rabbitmq'];
+
 export interface FaultDriverOptions {
-  /** The broker's address (a PostgreSQL URL for the postgres driver). */
+  /** Which broker; default FAULT_DRIVER (faultDriverName()). */
+  driver?: FaultDriverName;
+  /** The broker's address: a PostgreSQL URL (postgres), an AMQP URL with its vhost (rabbitmq). */
   url: string;
-  /** Namespace of the broker's objects (the PostgreSQL schema). */
+  /** Namespace of the broker's objects: the PostgreSQL schema (postgres), the exchange (rabbitmq). */
   schema: string;
   /** Create the broker's objects if missing (the test process); child processes pass false. */
   migrate?: boolean;
   poolSize?: number;
 }
 
-/** Which driver: FAULT_DRIVER (`postgres`, the default). */
-export function faultDriverName(): string {
-  return process.env.FAULT_DRIVER ?? 'postgres';
+/** Which driver: FAULT_DRIVER (`postgres`, the default, or `rabbitmq`). */
+export function faultDriverName(): FaultDriverName {
+  const name = process.env.FAULT_DRIVER ?? 'postgres';
+  if (!(FAULT_DRIVERS as readonly string[]).includes(name)) throw new Error(`FAULT_DRIVER=${name}: no such fault driver (known: ${FAULT_DRIVERS.join(', ')})`);
+  return name as FaultDriverName;
 }
 
-/** Connects the driver FAULT_DRIVER names. */
+/** Connects the driver options.driver names, else FAULT_DRIVER's. */
 export async function connectFaultDriver(options: FaultDriverOptions): Promise<FaultDriver> {
-  const name = faultDriverName();
-  if (name === 'postgres') {
-    return PostgresFaultDriver.connect(options);
-  }
-  throw new Error(`FAULT_DRIVER=${name}: no such fault driver (known: postgres)`);
+  const name = options.driver ?? faultDriverName();
+  return name === 'rabbitmq' ? RabbitMqFaultDriver.connect(options) : PostgresFaultDriver.connect(options);
 }
 
 /** The payload the workloads publish: the value and its ordering key and position. */

@@ -23,11 +23,13 @@ export function faultFigures(input: {
   effects?: readonly EffectRow[];
   expectedEffects?: Iterable<string>;
   deadLettered?: readonly string[];
+  /** When processes ended (Supervisor.ends): the end of holds no lease ends (RabbitMQ). */
+  ends?: readonly { process: string; at: number }[];
   recoverySeconds?: FaultFigures['recoverySeconds'];
   extra?: FaultFigures['extra'];
 }): FaultChecks {
   const queue = checkTotalQueue(input.history, { reached: input.deadLettered });
-  const leases = checkLeases(input.history);
+  const leases = checkLeases(input.history, { ends: input.ends });
   const effects = input.effects ? checkEffects(input.effects, input.history, { expected: input.expectedEffects }) : undefined;
   const latency = latencySummary(publishToAckLatencies(input.history));
   const figures: FaultFigures = {

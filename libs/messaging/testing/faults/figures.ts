@@ -30,6 +30,8 @@ export interface FaultFigures {
 export interface FaultReport {
   /** `T01` … `T25`. */
   id: string;
+  /** The broker it ran on; absent: PostgreSQL. */
+  driver?: 'postgres' | 'rabbitmq';
   title: string;
   /** What the workload did and the fault schedule, in a sentence or two. */
   schedule: string;
@@ -53,8 +55,12 @@ export function sized<T>(smoke: T, full: T): T {
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../../test/faults/results');
 
-/** Writes the report as test/faults/results/<id>.json (git-ignored); `npm run chaos` turns them into docs/reliability.md. */
+/**
+ * Writes the report as test/faults/results/<id>.json, or <id>-rabbitmq.json (git-ignored); `npm run chaos` turns
+ * them into docs/reliability.md.
+ */
 export function recordFaultReport(report: FaultReport): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${report.id}.json`), JSON.stringify(report, null, 2) + '\n');
+  const suffix = report.driver && report.driver !== 'postgres' ? `-${report.driver}` : '';
+  writeFileSync(join(RESULTS_DIR, `${report.id}${suffix}.json`), JSON.stringify(report, null, 2) + '\n');
 }

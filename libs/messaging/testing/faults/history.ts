@@ -34,3 +34,9 @@ export interface HistoryEvent {
   leaseExpiresAt?: number;
   error?: string;
 }
+
+/**
+ * The lease end of a delivery no lease ends (RabbitMQ): it is held until it is settled or its holder's connection
+ * closes. The lease checker ends such a hold at its process's exit (Supervisor.ends).
+ */
+export const HELD_UNTIL_SETTLED = Number.MAX_SAFE_INTEGER;

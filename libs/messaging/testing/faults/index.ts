@@ -4,6 +4,7 @@
 // Usage, in a test (test/faults/t02-worker-kill.spec.ts is a whole one):
 //   const pg = await startPostgresFixture();                  // own server, durability settings asserted (SHOW)
 //   const driver = await connectFaultDriver({ url: pg.url, schema: 's' });   // FAULT_DRIVER=postgres by default
+//     (or { driver: 'rabbitmq', url: <AMQP URL with a vhost>, schema: <exchange> }: rabbitmq-driver.ts says what differs)
 //   await driver.setupQueue({ name: 'work', leaseMs: 2000, maxAttempts: 5 });
 //   await setupEffects(pg.url, 'svc');                        // inbox + effects table for EFFECTS_SCHEMA
 //   const sup = new Supervisor({ DATABASE_URL: pg.url, SCHEMA: 's', HISTORY_DIR: dir });
@@ -16,14 +17,32 @@
 //   checkTotalQueue(history), checkLeases(history), checkEffects(await readEffects(pg.url, 'svc'), history), …
 //   recordFaultReport({ id: 'T02', …, figures: faultFigures({ history, … }) });
 //   await sup.stopAll(); await driver.close(); await pg.cleanStop();
-// or `const run = await startFaultRun('t99')` for all of that set up at once (run.pg, run.driver, run.sup,
-// run.history(), run.effects(), run.close(); KEEP_FAULT_HISTORY=1 keeps the history folder to look at).
+// or `const run = await startFaultRun('t99', { driver })` for all of that set up at once (run.pg, run.driver,
+// run.setupQueue(…) for the queues every workload process re-declares, run.sup, run.history(), run.effects(),
+// run.close(); KEEP_FAULT_HISTORY=1 keeps the history folder to look at). On RabbitMQ a run gets a vhost of its own
+// and its PostgreSQL holds only the inbox and effects; pass `ends: run.sup.ends` to faultFigures there (a hold ends
+// with its process, not with a lease).
 // Workload settings are environment variables, listed at the top of processes/consumer.ts and publisher.ts (e.g.
 // EXTEND_EVERY_MS for a heartbeat, FATES=on for T11's fates); a per-process DATABASE_URL points one at a proxy, and
 // FAKETIME + LD_PRELOAD (libfaketime) in its env skew its clock.
 export { faultProfile, recordFaultReport, sized, type FaultFigures, type FaultProfile, type FaultReport } from './figures.js';
 export type { HistoryEvent, OpName, OpOutcome } from './history.js';
-export { connectFaultDriver, faultDriverName, type FaultDelivery, type FaultDriver, type FaultDriverOptions, type FaultMessage, type FaultQueue, type QueueCounts } from './driver.js';
+export {
+  connectFaultDriver,
+  FAULT_DRIVERS,
+  faultDriverName,
+  HELD_UNTIL_SETTLED,
+  type DeadLetterWatch,
+  type FaultDelivery,
+  type FaultDriver,
+  type FaultDriverCapabilities,
+  type FaultDriverName,
+  type FaultDriverOptions,
+  type FaultMessage,
+  type FaultQueue,
+  type QueueCounts,
+} from './driver.js';
+export { RabbitMqFaultDriver } from './rabbitmq-driver.js';
 export { assertDurable, DURABILITY_SETTINGS, startPostgresFixture, type PostgresFixture } from './postgres-fixture.js';
 export { Supervisor, type StartOptions } from './supervisor.js';
 export { HistoryRecorder, historyFiles, readHistory, type HistoryEntry } from './recorder.js';

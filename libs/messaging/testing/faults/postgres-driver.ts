@@ -1,14 +1,7 @@
-import { Registry } from 'prom-client';
-import { Broker, DeadLetterAlerter, type BrokerLogger, type Delivery } from '../../src/index.js';
-import { toPayload, type FaultDelivery, type FaultDriver, type FaultDriverOptions, type FaultMessage, type FaultPayload, type FaultQueue, type QueueCounts } from './driver.js';
-
-/** Broker lines go to stderr (stdout carries the child processes' JSON events), warnings and errors only. */
-const stderrLogger: BrokerLogger = {
-  log: () => undefined,
-  debug: () => undefined,
-  warn: (message, ...context) => process.stderr.write(`warn: ${message} ${context.map(String).join(' ')}\n`),
-  error: (message, ...context) => process.stderr.write(`error: ${message} ${context.map(String).join(' ')}\n`),
-};
+import { Broker, type Delivery } from '../../src/index.js';
+import { BrokerFaultDriver, held } from './broker-fault-driver.js';
+import type { FaultDelivery, FaultDriverOptions, FaultPayload, FaultQueue, QueueCounts } from './driver.js';
+import { settled, stderrLogger } from './driver-support.js';
 
 /**
  * The fault driver for this library's PostgreSQL broker, through the public Broker API only.
@@ -17,12 +10,16 @@ const stderrLogger: BrokerLogger = {
  * server's claim time is exactly leaseExpiresAt - leaseMs. This driver always claims with an explicit leaseMs (the
  * one asked for, else the queue's, read once with getQueue) so that the subtraction is exact.
  */
-export class PostgresFaultDriver implements FaultDriver {
-  readonly name = 'postgres';
+export class PostgresFaultDriver extends BrokerFaultDriver {
+  readonly name = 'postgres' as const;
+  readonly capabilities = { leaseExtension: true, leaseExpiry: true };
+  readonly countsLagMs = 0;
   private readonly leases = new Map<string, number>();
   private readonly deadLetterQueues = new Map<string, string | null>();
 
-  private constructor(readonly broker: Broker) {}
+  private constructor(override readonly broker: Broker) {
+    super(broker);
+  }
 
   static async connect(options: FaultDriverOptions): Promise<PostgresFaultDriver> {
     const broker = await Broker.connect({
@@ -47,34 +44,10 @@ export class PostgresFaultDriver implements FaultDriver {
     this.deadLetterQueues.set(queue.name, info.options.deadLetterQueue);
   }
 
-  async publish(routingKey: string, messages: readonly FaultMessage[]): Promise<string[]> {
-    const result = await this.broker.publish(messages.map((m) => ({ routingKey, payload: toPayload(m), ...(m.messageId ? { messageId: m.messageId } : {}) })));
-    return result.messageIds;
-  }
-
-  async publishToQueue(queue: string, messages: readonly FaultMessage[]): Promise<string[]> {
-    const result = await this.broker.publishToQueue(queue, messages.map((m) => ({ routingKey: queue, payload: toPayload(m), ...(m.messageId ? { messageId: m.messageId } : {}) })));
-    return result.messageIds;
-  }
-
   async claim(queue: string, options: { limit: number; leaseMs?: number }): Promise<FaultDelivery[]> {
     const leaseMs = options.leaseMs ?? (await this.queueLease(queue));
     const deliveries = await this.broker.claim<FaultPayload>(queue, { limit: options.limit, leaseMs });
     return deliveries.map((d) => toFaultDelivery(d, leaseMs));
-  }
-
-  async ack(delivery: FaultDelivery): Promise<boolean> {
-    return settled(() => this.broker.ack(held(delivery)));
-  }
-
-  async nack(delivery: FaultDelivery, options: { error?: string; delayMs?: number } = {}): Promise<{ accepted: boolean; deadLettered: boolean }> {
-    try {
-      const outcome = await this.broker.nack(held(delivery), { ...(options.error ? { error: options.error } : {}), ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }) });
-      return { accepted: true, deadLettered: outcome === 'dead_lettered' };
-    } catch (error) {
-      if (isLeaseLost(error)) return { accepted: false, deadLettered: false };
-      throw error;
-    }
   }
 
   async extend(delivery: FaultDelivery, ms: number): Promise<boolean> {
@@ -95,31 +68,6 @@ export class PostgresFaultDriver implements FaultDriver {
     return { ready: stats.ready + stats.delayed, leased: stats.leased + stats.leaseExpired, dead };
   }
 
-  async deadLettered(queue: string): Promise<string[]> {
-    const dlq = await this.deadLetterQueue(queue);
-    if (!dlq) return [];
-    const letters = await this.broker.browse<FaultPayload>(dlq, { limit: 10_000 });
-    return letters.map((d) => d.payload.value);
-  }
-
-  async watchDeadLetterAlerts(): Promise<{ seen(): string[]; seenAt(): { messageId: string; at: number }[]; stop(): Promise<void> }> {
-    const seen: { messageId: string; at: number }[] = [];
-    const logger: BrokerLogger = {
-      ...stderrLogger,
-      error: (message, ...context) => {
-        const fields = context[0] as { event?: string; messageId?: string } | undefined;
-        if (fields?.event === 'dead_letter' && fields.messageId) seen.push({ messageId: fields.messageId, at: Date.now() });
-        else stderrLogger.error(message, ...context);
-      },
-    };
-    const alerter = await new DeadLetterAlerter({ broker: this.broker, logger, registry: new Registry(), pollIntervalMs: 200 }).start();
-    return { seen: () => seen.map((s) => s.messageId), seenAt: () => [...seen], stop: () => alerter.stop() };
-  }
-
-  async close(): Promise<void> {
-    await this.broker.close();
-  }
-
   private async queueLease(queue: string): Promise<number> {
     let lease = this.leases.get(queue);
     if (lease === undefined) {
@@ -131,7 +79,7 @@ export class PostgresFaultDriver implements FaultDriver {
     return lease;
   }
 
-  private async deadLetterQueue(queue: string): Promise<string | null> {
+  protected async deadLetterQueue(queue: string): Promise<string | null> {
     if (!this.deadLetterQueues.has(queue)) await this.queueLease(queue);
     return this.deadLetterQueues.get(queue) ?? null;
   }
@@ -153,17 +101,3 @@ function toFaultDelivery(d: Delivery<FaultPayload>, leaseMs: number): FaultDeliv
   };
 }
 
-const held = (delivery: FaultDelivery) => delivery.handle as Delivery;
-
-async function settled(work: () => Promise<void>): Promise<boolean> {
-  try {
-    await work();
-    return true;
-  } catch (error) {
-    if (isLeaseLost(error)) return false;
-    throw error;
-  }
-}
-
-/** By code, not instanceof: Jest's VM modules can load the library twice. */
-const isLeaseLost = (error: unknown) => (error as { code?: string } | null)?.code === 'LEASE_LOST';

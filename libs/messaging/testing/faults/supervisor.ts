@@ -11,6 +11,8 @@ interface Entry {
   stopping: boolean;
   /** How many times it was started (1 + restarts). */
   starts: number;
+  /** The start (by `starts`) whose end is in Supervisor.ends already. */
+  endedStart: number;
 }
 
 export interface StartOptions {
@@ -31,8 +33,19 @@ export class Supervisor {
   private readonly entries = new Map<string, Entry>();
   /** SIGKILL, SIGTERM, SIGSTOP, SIGCONT sent; `restart`; `exit`: exits with a non-zero code it did not cause. */
   readonly counts: Record<string, number> = {};
+  /**
+   * When each process ended: the SIGKILL or SIGTERM sent to it, else its exit as seen here. Where no lease runs out
+   * (RabbitMQ) a process's holds end with it, and the lease checker takes these as their ends.
+   */
+  readonly ends: { process: string; at: number }[] = [];
 
   constructor(private readonly commonEnv: Record<string, string> = {}) {}
+
+  /** Sets a variable every process started (or restarted) from now on gets. */
+  setEnv(name: string, value: string): void {
+    this.commonEnv[name] = value;
+    for (const entry of this.entries.values()) entry.env[name] = value;
+  }
 
   /** Starts `script` as `name` (PROCESS_NAME is set to it). */
   start(name: string, script: string, env: Record<string, string> = {}, options: StartOptions = {}): TsProcess {
@@ -46,6 +59,7 @@ export class Supervisor {
       restartDelayMs: options.restartDelayMs ?? 0,
       stopping: false,
       starts: 0,
+      endedStart: 0,
     };
     this.entries.set(name, entry);
     this.launch(entry);
@@ -81,6 +95,7 @@ export class Supervisor {
     // A process started with restartOnExit comes back whatever ended it; others stay down until restart().
     if ((signal === 'SIGKILL' || signal === 'SIGTERM') && !entry.restartOnExit) entry.stopping = true;
     this.counts[signal] = (this.counts[signal] ?? 0) + 1;
+    if ((signal === 'SIGKILL' || signal === 'SIGTERM') && !this.hasExited(entry.name)) this.ended(entry);
     entry.process.child.kill(signal);
   }
 
@@ -130,6 +145,7 @@ export class Supervisor {
     const alive = [...this.entries.values()].filter((e) => !this.hasExited(e.name));
     for (const entry of this.entries.values()) entry.stopping = true;
     for (const entry of alive) {
+      this.ended(entry);
       entry.process.child.kill('SIGCONT');
       entry.process.child.kill('SIGTERM');
     }
@@ -145,10 +161,12 @@ export class Supervisor {
   private launch(entry: Entry): void {
     entry.stopping = false;
     entry.starts++;
+    const start = entry.starts;
     const child = new TsProcess(entry.script, entry.env);
     entry.process = child;
     void child.exited.then(({ code, signal }) => {
       if (entry.process !== child) return;
+      if (entry.endedStart !== start) this.ended(entry);
       // Failed by itself (process.exit(1), an uncaught error), not stopped by a signal the supervisor sent.
       if (signal === null && code !== 0 && !entry.stopping) this.counts.exit = (this.counts.exit ?? 0) + 1;
       if (entry.restartOnExit && !entry.stopping) {
@@ -159,6 +177,12 @@ export class Supervisor {
         }, entry.restartDelayMs);
       }
     });
+  }
+
+  private ended(entry: Entry): void {
+    if (entry.endedStart === entry.starts) return;
+    entry.endedStart = entry.starts;
+    this.ends.push({ process: entry.name, at: Date.now() });
   }
 
   private entry(target: Target): Entry {

@@ -1,4 +1,4 @@
-import type { HistoryEvent } from '../history.js';
+import { HELD_UNTIL_SETTLED, type HistoryEvent } from '../history.js';
 
 export interface LeaseOverlap {
   messageId: string;
@@ -45,8 +45,10 @@ interface Lease {
  * The lease rules of Queen's W2 workload (docs/reliability.md) with server times: no two deliveries of a message
  * under overlapping unexpired leases, and no ack/nack/extend accepted with a token a newer claim had replaced (or
  * after the message was acked). A settle's lease ends when it was sent (its `invoke`), which errs toward passing.
+ * A hold no lease ends (HELD_UNTIL_SETTLED, RabbitMQ) and no settle ended ends with its process: the first of
+ * `ends` (Supervisor.ends) of that process after the claim.
  */
-export function checkLeases(history: readonly HistoryEvent[]): LeaseResult {
+export function checkLeases(history: readonly HistoryEvent[], options: { ends?: readonly { process: string; at: number }[] } = {}): LeaseResult {
   const leases = new Map<string, Lease>();
   const invokes = new Map<string, number>();
   const settles: (HistoryEvent & { sentAt: number })[] = [];
@@ -72,6 +74,11 @@ export function checkLeases(history: readonly HistoryEvent[]): LeaseResult {
   for (const s of settles) {
     const lease = leases.get(s.leaseToken!);
     if (lease && s.f !== 'extend') lease.end = Math.min(lease.end, s.sentAt);
+  }
+  for (const lease of leases.values()) {
+    if (lease.end < HELD_UNTIL_SETTLED) continue;
+    const end = (options.ends ?? []).filter((e) => e.process === lease.process && e.at >= lease.claimedAt).reduce((first, e) => Math.min(first, e.at), HELD_UNTIL_SETTLED);
+    lease.end = end;
   }
   const byMessage = new Map<string, Lease[]>();
   for (const lease of leases.values()) byMessage.set(lease.messageId, [...(byMessage.get(lease.messageId) ?? []), lease]);

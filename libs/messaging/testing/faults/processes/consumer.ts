@@ -1,6 +1,7 @@
 // A fault-workload consumer in its own process. It claims through the fault driver (not Broker.consume) so that it
 // can record every delivery and every settle outcome. Settings (environment):
 //   DATABASE_URL, SCHEMA, QUEUE, PROCESS_NAME, HISTORY_DIR   where, and where its history goes
+//   FAULT_DRIVER, BROKER_URL, FAULT_QUEUES                    another broker than DATABASE_URL's (env.ts workloadDriver)
 //   LEASE_MS (default the queue's), BATCH (claim size, 10), CONCURRENCY (handlers at once, BATCH), POLL_MS (idle, 50)
 //   HANDLER_MIN_MS, HANDLER_MAX_MS                            handler time, uniform (default 0-0)
 //   EXTEND_EVERY_MS                                           heartbeat: extend the lease (by its length) this often
@@ -8,16 +9,17 @@
 //   FATES=on                                                  T11 fates by value (fates.ts): poison throws, crasher
 //                                                             exits the process, flaky fails its first attempt
 //   EFFECTS_SCHEMA                                            write one effect per message in the same transaction as
-//                                                             the library's Inbox row (setupEffects made both)
+//                                                             the library's Inbox row (setupEffects made both, in
+//                                                             DATABASE_URL's database whichever the broker)
 // stdout: {event:'ready'}, {event:'delivered'|'acked'|'ack-refused'|'nacked', value, messageId, attempt},
 //         {event:'stopped', claims, claimP50Ms, claimP99Ms} after SIGTERM (it finishes the batch in hand first).
 import pg from 'pg';
 import { Inbox } from '../../../src/index.js';
-import { connectFaultDriver, type FaultDelivery } from '../driver.js';
+import type { FaultDelivery } from '../driver.js';
 import { writeEffect } from '../effects-store.js';
 import { fateOf } from '../fates.js';
 import { percentile } from '../timing.js';
-import { describe, env, numberEnv, recorder, report, sleep } from './env.js';
+import { describe, env, numberEnv, recorder, report, sleep, workloadDriver } from './env.js';
 
 const queue = env('QUEUE');
 const name = env('PROCESS_NAME');
@@ -31,7 +33,7 @@ const extendEveryMs = numberEnv('EXTEND_EVERY_MS', 0);
 const effectsSchema = process.env.EFFECTS_SCHEMA;
 const history = recorder();
 
-const driver = await connectFaultDriver({ url: env('DATABASE_URL'), schema: env('SCHEMA'), migrate: false, poolSize: Math.min(concurrency + 2, 10) });
+const driver = await workloadDriver(Math.min(concurrency + 2, 10));
 const effectsPool = effectsSchema ? new pg.Pool({ connectionString: env('DATABASE_URL'), max: Math.min(concurrency, 8) }) : undefined;
 effectsPool?.on('error', () => undefined);
 const inbox = effectsPool ? Inbox.forPool(effectsPool, { schema: effectsSchema }) : undefined;

@@ -1,5 +1,6 @@
 // Shared by the workload processes: their settings come from the environment.
 import { join } from 'node:path';
+import { connectFaultDriver, type FaultDriver, type FaultQueue } from '../driver.js';
 import { HistoryRecorder } from '../recorder.js';
 
 export function env(name: string, fallback?: string): string {
@@ -25,4 +26,15 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 export function describe(error: unknown): string {
   const e = error as { code?: string; message?: string } | null;
   return `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(error)}`.slice(0, 300);
+}
+
+/**
+ * This process's fault driver: FAULT_DRIVER's broker at BROKER_URL (default DATABASE_URL, where the postgres broker
+ * and the effects share one server), namespace SCHEMA. The queues in FAULT_QUEUES (JSON FaultQueue[]) are declared
+ * again with the test's options: a RabbitMQ broker cannot read them back (FaultRun sets it).
+ */
+export async function workloadDriver(poolSize: number): Promise<FaultDriver> {
+  const driver = await connectFaultDriver({ url: env('BROKER_URL', process.env.DATABASE_URL), schema: env('SCHEMA'), migrate: false, poolSize });
+  for (const queue of JSON.parse(process.env.FAULT_QUEUES ?? '[]') as FaultQueue[]) await driver.setupQueue(queue);
+  return driver;
 }

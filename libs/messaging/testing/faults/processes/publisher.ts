@@ -1,13 +1,13 @@
 // A fault-workload publisher in its own process: unique values `<PROCESS_NAME>-<n>`, each recorded invoke → ok
 // (committed), fail (definitely not: refused before anything was sent) or info (unknown: a timeout, the connection
 // lost during the statement). Settings (environment):
-//   DATABASE_URL, SCHEMA, PROCESS_NAME, HISTORY_DIR, ROUTING_KEY
+//   DATABASE_URL, SCHEMA, PROCESS_NAME, HISTORY_DIR, ROUTING_KEY (FAULT_DRIVER, BROKER_URL: env.ts workloadDriver)
 //   COUNT (values to attempt), BATCH (values per publish, 1), INTERVAL_MS (pause between publishes, 0),
 //   DURATION_MS (stop after this long even if COUNT is not reached; default none)
 //   KEYS (ordering keys `k<i>`, values spread over them with seq 0, 1, 2 … per key; 0 = no keys)
 // stdout: {event:'ready'}, {event:'progress', attempted, ok}, {event:'done', attempted, ok, fail, info}.
-import { connectFaultDriver, type FaultMessage } from '../driver.js';
-import { describe, env, numberEnv, recorder, report, sleep } from './env.js';
+import type { FaultMessage } from '../driver.js';
+import { describe, env, numberEnv, recorder, report, sleep, workloadDriver } from './env.js';
 
 const name = env('PROCESS_NAME');
 const routingKey = env('ROUTING_KEY');
@@ -17,7 +17,7 @@ const intervalMs = numberEnv('INTERVAL_MS', 0);
 const keys = numberEnv('KEYS', 0);
 const endAt = process.env.DURATION_MS ? Date.now() + Number(process.env.DURATION_MS) : Infinity;
 const history = recorder();
-const driver = await connectFaultDriver({ url: env('DATABASE_URL'), schema: env('SCHEMA'), migrate: false, poolSize: 2 });
+const driver = await workloadDriver(2);
 
 /**
  * Definitely not committed: no connection (refused, or 57P03 "the database system is starting up"), so nothing was
