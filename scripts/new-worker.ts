@@ -1,4 +1,4 @@
-// `npm run new:worker -- <name>`: scaffolds apps/<name>-worker, ready to run (npm start runs it) and test.
+// `npm run new:worker -- <name>`: scaffolds apps/<name>-worker, ready to run on either broker (npm start runs it) and test.
 import { fileURLToPath } from 'node:url';
 import { scaffoldWorker } from './new-worker/scaffold.js';
 import { workerPortVariable } from './system/ports.js';
@@ -17,7 +17,8 @@ try {
   ];
   const width = Math.max(...next.map(([command]) => command.length)) + 2;
   console.log(`Created apps/${app}:\n${files.map((f) => `  ${f}`).join('\n')}
-and registered it in nest-cli.json, docker-compose.yml and apps/workers.json (which npm start reads).
+and registered it in nest-cli.json, docker-compose.yml, docker-compose.rabbitmq.yml and apps/workers.json (which npm start reads).
+It runs on the broker it is started with: PostgreSQL (BROKER_DATABASE_URL), or MESSAGING_DRIVER=rabbitmq with RABBITMQ_URL.
 Next:
 ${next.map(([command, what]) => `  ${command.padEnd(width)}# ${what}`).join('\n')}`);
 } catch (error) {

@@ -1,9 +1,11 @@
 // `npm run remove:worker -- <name>`: the opposite of new:worker. Takes the worker out of nest-cli.json,
 // docker-compose.yml and apps/workers.json, and deletes its queues (with their messages) from the broker, so that
 // a queue nobody consumes any more does not fill forever. The broker is BROKER_DATABASE_URL, or by default the
-// embedded PostgreSQL of npm start (which must be running). The code in apps/<name>-worker stays.
+// embedded PostgreSQL of npm start (which must be running). On RabbitMQ (MESSAGING_DRIVER=rabbitmq) AMQP cannot list
+// queues, so it says which to delete instead. The code in apps/<name>-worker stays.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { readMessagingEnvironment } from '@app/messaging';
 import { deleteWorkerQueues, unregisterWorker } from './new-worker/remove-worker.js';
 import { rememberedPostgresPort } from './system/postgres-port.js';
 import { redactedUrl } from './system/server-check.js';
@@ -26,6 +28,12 @@ try {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const { app, name, removedFrom } = unregisterWorker(root, input);
   console.log(removedFrom.length > 0 ? `Removed ${app} from ${removedFrom.join(', ')}.` : `${app} was not registered anywhere.`);
+  if (readMessagingEnvironment(process.env).driver === 'rabbitmq') {
+    console.log(
+      `On RabbitMQ its queues stay: AMQP cannot list them. Delete those named ${name}.* (with their .dlq and .delay.<ms> queues) in the management UI, or with rabbitmqctl list_queues name and rabbitmqctl delete_queue <queue>.`,
+    );
+    process.exit(0);
+  }
   const url = brokerUrl();
   if (!url) {
     console.error(`No broker to delete ${name}.* queues from: set BROKER_DATABASE_URL to the broker database as the superuser (or a member of broker_admin: the worker role npm start prints may not delete queues) and run this again.`);
