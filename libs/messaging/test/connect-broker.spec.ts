@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Broker, connectBroker, InvalidArgumentError, messagingDriver, type MessageBroker } from '../src/index.js';
+import { Broker, connectBroker, InvalidArgumentError, messagingDriver, RABBITMQ_CAPABILITIES, RabbitMqBroker, type MessageBroker } from '../src/index.js';
 import { testDatabaseUrl, uniqueSchemaName } from '../testing/index.js';
 
 describe('connectBroker', () => {
@@ -53,7 +53,21 @@ describe('connectBroker', () => {
     );
   });
 
-  it('says plainly that the rabbitmq driver is not built in yet', async () => {
-    await expect(connectBroker({ driver: 'rabbitmq', url: 'amqp://localhost' })).rejects.toThrow('the rabbitmq driver is not built in');
+  const rabbitmq = process.env.RABBITMQ_URL ? it : it.skip;
+  if (!process.env.RABBITMQ_URL) console.log('connectBroker on RabbitMQ did not run: RABBITMQ_URL is not set');
+  rabbitmq('connects the RabbitMQ driver when the options or MESSAGING_DRIVER say rabbitmq', async () => {
+    process.env.MESSAGING_DRIVER = 'rabbitmq';
+    const broker = await connectBroker({ url: process.env.RABBITMQ_URL, exchange: 'connect-broker-spec' } as Parameters<typeof connectBroker>[0]);
+    try {
+      expect(broker).toBeInstanceOf(RabbitMqBroker);
+      expect(broker.capabilities).toBe(RABBITMQ_CAPABILITIES);
+      await broker.ping();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('refuses a RabbitMQ URL that is not amqp(s) before connecting', async () => {
+    await expect(connectBroker({ driver: 'rabbitmq', url: 'http://localhost' })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });
