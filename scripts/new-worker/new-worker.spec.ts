@@ -100,7 +100,7 @@ describe('npm run new:worker', () => {
     // On the PostgreSQL broker, and on RabbitMQ (a vhost of its own) where RABBITMQ_URL is set.
     const tests = rabbitmqUrl() ? 2 : 1;
     expect({ status: test.status, summary: test.stderr.match(/Tests:.*/)?.[0] }).toEqual({ status: 0, summary: `Tests:       ${tests} passed, ${tests} total` });
-    if (!rabbitmqUrl()) expect(test.stderr).toContain(`${APP} on RabbitMQ: not run, RABBITMQ_URL is not set`);
+    if (!rabbitmqUrl()) expect(`${test.stdout}${test.stderr}`).toContain(`${APP} on RabbitMQ: not run, RABBITMQ_URL is not set`);
   }, 240_000);
 
   it('refuses a second scaffold of the same worker with a clear message, and changes no file', () => {
