@@ -1,3 +1,5 @@
+import { ignorePatterns, specsNotRun } from './tools/specs-not-run.js';
+
 /** Jest 30 in ESM mode (Nest 12 is ESM-only): run with `node --experimental-vm-modules` on Node >= 24.9. */
 export default {
   testEnvironment: 'node',
@@ -12,6 +14,7 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/{libs,apps,test,scripts,bench}/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', ...ignorePatterns(specsNotRun())],
   globalSetup: '<rootDir>/tools/jest-global-setup.js',
   globalTeardown: '<rootDir>/tools/jest-global-teardown.js',
   testTimeout: 60_000,

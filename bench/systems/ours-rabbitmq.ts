@@ -1,21 +1,10 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import amqp from 'amqplib';
-import { consoleLogger, DEAD_LETTER_SUFFIX, QueueNotFoundError, type BrokerLogger } from '@app/messaging';
+import { consoleLogger, DEAD_LETTER_SUFFIX, QueueNotFoundError, RabbitMqBroker } from '@app/messaging';
 import { pidListeningOn } from '../server-process.js';
 import type { BenchBroker, OursDriver } from './ours.js';
 import type { SystemConnection } from './system.js';
 
-// Written as a variable, not a literal: the bench typechecks and runs in a checkout without the driver.
-const DRIVER_MODULE = '../../libs/messaging/src/drivers/rabbitmq/rabbitmq-broker.js';
-const DRIVER_FILE = fileURLToPath(new URL(DRIVER_MODULE.replace(/\.js$/, '.ts'), import.meta.url));
-/** The driver file as the repository names it, for messages. */
-export const RABBITMQ_DRIVER_PATH = 'libs/messaging/src/drivers/rabbitmq/rabbitmq-broker.ts';
 const AMQP_PORT = 5672;
-
-interface RabbitMqDriverModule {
-  RabbitMqBroker: { connect(options: { url: string; exchange: string; logger: BrokerLogger }): Promise<BenchBroker> };
-}
 
 export function rabbitMqUrl(): string | undefined {
   return process.env.RABBITMQ_URL || undefined;
@@ -24,14 +13,7 @@ export function rabbitMqUrl(): string | undefined {
 /** Why the RabbitMQ system cannot run here, or null when it can. */
 export function rabbitMqUnavailable(): string | null {
   if (!rabbitMqUrl()) return 'RABBITMQ_URL is not set';
-  if (!existsSync(DRIVER_FILE)) return `the RabbitMQ driver (${RABBITMQ_DRIVER_PATH}) is not in this checkout`;
   return null;
-}
-
-async function loadDriver(): Promise<RabbitMqDriverModule> {
-  const unavailable = rabbitMqUnavailable();
-  if (unavailable) throw new Error(`ours-rabbitmq cannot run: ${unavailable}`);
-  return (await import(DRIVER_MODULE)) as RabbitMqDriverModule;
 }
 
 /** The local pid of the RabbitMQ node on the URL's port, for its CPU figures (null if not on this machine). */
@@ -62,7 +44,6 @@ export function rabbitMqDriver(connection: SystemConnection): OursDriver {
     },
     declaresOnStart: true,
     async connect(): Promise<BenchBroker> {
-      const { RabbitMqBroker } = await loadDriver();
       const url = rabbitMqUrl()!;
       serverPid = nodePid(url);
       return RabbitMqBroker.connect({ url, exchange: connection.schema, logger: consoleLogger });

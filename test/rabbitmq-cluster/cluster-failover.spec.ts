@@ -1,4 +1,4 @@
-import { rabbitMqScriptsDir, startRabbitMqCluster, waitFor, type RabbitMqCluster } from '@app/messaging/testing';
+import { reportDidNotRun, rabbitMqScriptsDir, startRabbitMqCluster, waitFor, type RabbitMqCluster } from '@app/messaging/testing';
 import { recordFaultReport } from '@app/messaging/testing/faults';
 import type { ClusterClient } from './cluster-client.js';
 import { driverClusterClient } from './driver-cluster-client.js';
@@ -22,7 +22,6 @@ const KILL_AFTER_CONSUMED = BACKLOG / 2;
 const connectClient = (urls: string[]) => driverClusterClient({ urls, queue: QUEUE });
 
 const notRun = !process.env.RABBITMQ_URL ? 'RABBITMQ_URL is not set' : !rabbitMqScriptsDir() ? 'rabbitmq-server is not installed here' : undefined;
-if (notRun) console.warn(`RabbitMQ cluster failover test did NOT run: ${notRun}.`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,7 +54,8 @@ async function publishAll(client: ClusterClient, ids: readonly string[], window:
   await Promise.all(Array.from({ length: window }, worker));
 }
 
-(notRun ? describe.skip : describe)(`RabbitMQ cluster failover${notRun ? ` (did NOT run: ${notRun})` : ''}`, () => {
+if (notRun) reportDidNotRun('RabbitMQ cluster failover', notRun);
+else describe('RabbitMQ cluster failover', () => {
   let cluster: RabbitMqCluster | undefined;
   let client: Awaited<ReturnType<typeof connectClient>> | undefined;
   afterAll(async () => {

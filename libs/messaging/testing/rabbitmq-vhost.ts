@@ -7,6 +7,14 @@ const run = promisify(execFile);
 /** The RabbitMQ the tests use (RABBITMQ_URL), or undefined: RabbitMQ tests then say they did not run. */
 export const rabbitmqUrl = (): string | undefined => process.env.RABBITMQ_URL || undefined;
 
+/**
+ * Says on the console that a part of a test file did not run, and why (no RABBITMQ_URL). It registers no test: the
+ * files that hold nothing else are left out of the run by the Jest config (tools/specs-not-run.js), which lists them.
+ */
+export function reportDidNotRun(title: string, reason: string): void {
+  console.warn(`${title}: did not run (${reason})`);
+}
+
 /** `rabbitmqctl`, or the command in RABBITMQCTL (e.g. `docker exec rabbitmq rabbitmqctl`). */
 export async function rabbitmqctl(...args: string[]): Promise<string> {
   const [command, ...prefix] = (process.env.RABBITMQCTL ?? 'rabbitmqctl').split(' ').filter(Boolean);

@@ -2,19 +2,18 @@ import type { ConsumerOptions } from '../../driver/broker-types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { MAX_CONSUMER_WAIT_MS, MAX_LEASE_MS } from '../../limits.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
+import { HANDLER_DEFAULTS, PREFETCH_PER_HANDLER } from '../../core/handler-defaults.js';
 import { CLAIM_SIZES } from './statements/claim.js';
 
 /** The defaults of ConsumerOptions; `prefetch` defaults to PREFETCH_PER_HANDLER × concurrency (at most MAX_PREFETCH). */
 export const CONSUMER_DEFAULTS = {
-  concurrency: 10,
+  ...HANDLER_DEFAULTS,
   maxClaimBatch: 500,
   pollIntervalMs: 1_000,
   listen: true,
-  shutdownGraceMs: 10_000,
 } as const;
 
-/** Messages prefetched per handler slot by default. */
-export const PREFETCH_PER_HANDLER = 4;
+export { PREFETCH_PER_HANDLER };
 
 const MAX_CONCURRENCY = 10_000;
 const MAX_PREFETCH = 10_000;

@@ -2,6 +2,7 @@ import type { ConsumerOptions } from '../../driver/broker-types.js';
 export type { ConsumerOptions, HandledMessage } from '../../driver/broker-types.js';
 import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
 import type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
+import { abortAfterGrace } from '../../core/shutdown-grace.js';
 import { logFailure, nackOptionsFor } from '../../core/failure.js';
 import type { Delivery } from '../../message.js';
 import type { ClaimedBatch, ConsumerPorts } from './consumer-ports.js';
@@ -98,16 +99,7 @@ export class Consumer<T = unknown> {
     const waiting = this.buffer.drain();
     await this.ports.settler.releaseMany(waiting, true).catch((error) => this.ports.logger.error('Could not release prefetched messages', error));
     if (this.running.size > 0) {
-      const idle = new Promise<void>((resolve) => (this.allIdle = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownGraceMs)));
-      await Promise.race([idle, graceOver]);
-      clearTimeout(timer);
-      const late = [...this.running.values()].filter((r) => !r.settled);
-      for (const r of late) {
-        r.settled = true;
-        r.abort.abort(new Error('consumer stopped'));
-      }
+      const late = await abortAfterGrace(this.running, new Promise<void>((resolve) => (this.allIdle = resolve)), this.options.shutdownGraceMs);
       if (late.length > 0) {
         this.ports.logger.warn(`Stopping ${this.queue}: ${late.length} handler(s) still running after ${this.options.shutdownGraceMs} ms; releasing their messages`);
         await this.ports.settler.releaseMany(late.map((r) => r.delivery), false).catch((error) => this.ports.logger.error('Could not release messages', error));

@@ -3,6 +3,8 @@ import type { ConsumerOptions, HandledMessage, MessageConsumer } from '../../dri
 import type { DeliveryControl, MessageHandler } from '../../core/delivery-control.js';
 import { logFailure, nackOptionsFor } from '../../core/failure.js';
 import type { BrokerLogger } from '../../core/logger.js';
+import { HANDLER_DEFAULTS, PREFETCH_PER_HANDLER } from '../../core/handler-defaults.js';
+import { abortAfterGrace } from '../../core/shutdown-grace.js';
 import { untraced, withProcessSpan } from '../../telemetry/messaging-spans.js';
 import { RABBITMQ_MESSAGING_SYSTEM } from '../../telemetry/semconv.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
@@ -27,7 +29,6 @@ interface Running {
   settled: boolean;
 }
 
-const DEFAULTS = { concurrency: 10, shutdownGraceMs: 10_000 };
 /** Text recorded when a message is found past its last attempt on arrival: its handler never settled it. */
 const CRASHED_LAST_ATTEMPT = 'the consumer stopped (its channel closed) during its last attempt';
 
@@ -59,9 +60,9 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
     private readonly ports: ConsumerPorts,
     options: ConsumerOptions = {},
   ) {
-    const o = { ...DEFAULTS, ...options };
+    const o = { ...HANDLER_DEFAULTS, ...options };
     this.concurrency = assertIntegerInRange('concurrency', o.concurrency, 1, 10_000);
-    const prefetch = o.prefetch === undefined ? Math.min(4 * this.concurrency, 10_000) : assertIntegerInRange('prefetch', o.prefetch, 0, 10_000);
+    const prefetch = o.prefetch === undefined ? Math.min(PREFETCH_PER_HANDLER * this.concurrency, 10_000) : assertIntegerInRange('prefetch', o.prefetch, 0, 10_000);
     this.prefetchCount = Math.min(this.concurrency + prefetch, 65_535);
     this.shutdownGraceMs = assertIntegerInRange('shutdownGraceMs', o.shutdownGraceMs, 0, 24 * 60 * 60 * 1000);
     this.consumerGroup = o.consumerGroup ?? queue;
@@ -241,15 +242,7 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
     );
     if (this.running.size > 0) {
       const idle = new Promise<void>((resolve) => (this.allIdle = resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.shutdownGraceMs)));
-      await Promise.race([idle, graceOver]);
-      clearTimeout(timer);
-      const late = [...this.running.values()].filter((r) => !r.settled);
-      for (const r of late) {
-        r.settled = true;
-        r.abort.abort(new Error('consumer stopped'));
-      }
+      const late = await abortAfterGrace(this.running, idle, this.shutdownGraceMs);
       if (late.length > 0) this.ports.logger.warn(`Stopping ${this.queue}: ${late.length} handler(s) still running after ${this.shutdownGraceMs} ms; their messages go back`);
       // Let settles already under way (a nack's copy awaiting its confirm) finish before the channel closes.
       if (this.running.size > late.length) await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, 1_000))]);

@@ -90,7 +90,8 @@ export function describeConsumers(ctx: ConformanceContext): void {
       await stopping;
       const stopMs = Date.now() - stopStarted;
       expect(stopMs).toBeGreaterThanOrEqual(700);
-      expect(stopMs).toBeLessThan(3_000);
+      // The slow handler never ends, so any bounded stop shows the grace was enforced; the bound is loose for a busy machine.
+      expect(stopMs).toBeLessThan(10_000);
       expect(slowAborted).toBe(true);
       expect(started).toHaveLength(2);
 
