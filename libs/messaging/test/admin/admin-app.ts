@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MESSAGE_BROKER, MessagingAdminModule, type MessagingAdminOptions } from '../../src/index.js';
+import { createTestBroker, createTestDatabase, recordingLogger, testPool, type LoggedLine, type TestBroker, type TestDatabase } from '../../testing/index.js';
+
+/** One token per role mix the tests need. */
+export const TOKENS = {
+  viewer: 'viewer-token-0123456789',
+  operator: 'operator-token-0123456789',
+  reader: 'reader-token-0123456789',
+};
+
+const TOKENS_FILE = `
+# token role[,role] name
+${TOKENS.viewer} viewer Vera Viewer
+${TOKENS.operator} operator Olga Operator
+${TOKENS.reader} viewer,payload:read Paul Reader
+`;
+
+export interface AdminApp {
+  t: TestBroker;
+  url: string;
+  app: INestApplication;
+  lines: LoggedLine[];
+  /** Runs SQL on the admin database. */
+  adminQuery<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /** An HTTP call to the API: `call('GET', '/api/queues', TOKENS.viewer)`; the parsed JSON body and the status. */
+  call(method: string, path: string, token?: string | null, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** A Nest app listening on a free port with the admin module under /admin, on a test broker and a fresh admin database. */
+export async function startAdminApp(label: string, options: Partial<MessagingAdminOptions> = {}): Promise<AdminApp> {
+  const t = await createTestBroker(label);
+  const db: TestDatabase = await createTestDatabase(`${label}_admin`);
+  const logger = recordingLogger();
+
+  // The broker as MessagingModule provides it (global, under MESSAGE_BROKER).
+  @Module({})
+  class BrokerModule {}
+  @Module({
+    imports: [
+      { module: BrokerModule, global: true, providers: [{ provide: MESSAGE_BROKER, useValue: t.broker }], exports: [MESSAGE_BROKER] },
+      MessagingAdminModule.forRoot({ database: db.url, tokens: TOKENS_FILE, prefix: '/admin', logger, ...options }),
+    ],
+  })
+  class HostModule {}
+
+  const app = await NestFactory.create(HostModule, { logger: false });
+  app.enableShutdownHooks();
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const pool = testPool(db.url, 2);
+  return {
+    t,
+    url,
+    app,
+    lines: logger.lines,
+    adminQuery: async (text, values) => (await pool.query(text, values)).rows,
+    call: async (method, path, token, body) => {
+      const headers: Record<string, string> = {};
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const response = await fetch(`${url}/admin${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    close: async () => {
+      await app.close();
+      await pool.end();
+      await t.cleanup();
+      await db.drop();
+    },
+  };
+}
