@@ -126,3 +126,7 @@ export { AuditLog, type AuditEntry, type AuditPage } from './admin/audit/audit-l
 export { ThresholdChecker, type ThresholdAlert } from './admin/alerts/threshold-checker.js';
 export { QueueSampler, type QueueSample } from './admin/samples/queue-sampler.js';
 export { RedriveJobs, type RedriveJob } from './admin/redrive/redrive-jobs.js';
+// Issue 11, driver interface for operators (helper A).
+export type { BrowseQuery, DeadLetterFilter, DeadLetterGroup, MessageDetail, MessagePage, MessageState, MessageSummary, QueueActivity } from './driver/admin-types.js';
+export { MESSAGE_STATES } from './driver/admin-types.js';
+export { errorTypeOf } from './driver/error-type.js';

@@ -1,4 +1,5 @@
 import { ConflictException, Delete, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import { MESSAGE_STATES } from '../../driver/admin-types.js';
 import { assertMessageId, assertPattern, assertQueueName } from '../../validation/names.js';
 import { ADMIN_LIMITS } from '../admin-options.js';
 import { ACTION_ROLES, Actor, maySeePayloads, RequireRole } from '../auth/admin-access.js';
@@ -9,14 +10,13 @@ import { ADMIN_BROKER, AdminApi } from '../http/admin-api.decorator.js';
 import { optionalText, queryChoice, queryInteger } from '../http/request-input.js';
 import { messageView, summaryView, type MessageView } from './message-view.js';
 
-const STATES = ['ready', 'delayed', 'leased', 'dead'] as const;
 const ORDERS = ['oldest', 'newest'] as const;
 const REASONS = ['rejected', 'expired', 'maxlen', 'delivery_limit'] as const;
 
 /** `?state&order&cursor&limit&routingKey&error&reason&sourceQueue` as a BrowseQuery; a bad one is a 400. */
 function browseQuery(query: Record<string, unknown>): BrowseQuery {
   const browse: BrowseQuery = { limit: queryInteger('limit', query.limit, 1, ADMIN_LIMITS.maxPageSize) ?? 50 };
-  const state = queryChoice('state', query.state, STATES);
+  const state = queryChoice('state', query.state, MESSAGE_STATES);
   if (state) browse.state = state;
   const order = queryChoice('order', query.order, ORDERS);
   if (order) browse.order = order;
