@@ -31,8 +31,8 @@ export interface AdminApp {
 }
 
 /** A Nest app listening on a free port with the admin module under /admin, on a test broker and a fresh admin database. */
-export async function startAdminApp(label: string, options: Partial<MessagingAdminOptions> = {}): Promise<AdminApp> {
-  const t = await createTestBroker(label);
+export async function startAdminApp(label: string, options: Partial<MessagingAdminOptions> = {}, brokerOptions: Parameters<typeof createTestBroker>[1] = {}): Promise<AdminApp> {
+  const t = await createTestBroker(label, brokerOptions);
   const db: TestDatabase = await createTestDatabase(`${label}_admin`);
   const logger = recordingLogger();
 
