@@ -27,6 +27,11 @@ export interface MessagingAdminOptions {
   sampleIntervalMs?: number;
   /** The topic exchange's name as the topology view shows it (RabbitMQ: RABBITMQ_EXCHANGE). Default 'messaging'. */
   exchange?: string;
+  /**
+   * A redrive job whose process stopped writing progress (it died, or was stopped mid-job) for this long is resumed
+   * by another replica or the next boot, in ms. Default 30,000.
+   */
+  redriveTakeoverMs?: number;
   /** Where audit lines and alerts are logged. Default: Nest's Logger, context `messaging-admin`. */
   logger?: BrokerLogger;
 }
@@ -38,6 +43,7 @@ export const ADMIN_DEFAULTS = {
   poolSize: 4,
   alertCheckIntervalMs: 15_000,
   sampleIntervalMs: 15_000,
+  redriveTakeoverMs: 30_000,
 } as const;
 
 /** Limits of the API's requests (400 beyond them). */
@@ -79,6 +85,7 @@ export function resolveAdminOptions(options: MessagingAdminOptions): ResolvedAdm
     alertWebhookUrl: options.alertWebhookUrl,
     alertCheckIntervalMs: assertIntegerInRange('alertCheckIntervalMs', options.alertCheckIntervalMs ?? ADMIN_DEFAULTS.alertCheckIntervalMs, 100, 3_600_000),
     sampleIntervalMs: assertIntegerInRange('sampleIntervalMs', options.sampleIntervalMs ?? ADMIN_DEFAULTS.sampleIntervalMs, 100, 3_600_000),
+    redriveTakeoverMs: assertIntegerInRange('redriveTakeoverMs', options.redriveTakeoverMs ?? ADMIN_DEFAULTS.redriveTakeoverMs, 1_000, 3_600_000),
     logger: options.logger,
   };
 }

@@ -46,8 +46,9 @@ const providers: Provider[] = [
   },
   {
     provide: RedriveJobs,
-    inject: [ADMIN_BROKER, AdminDatabase, AuditLog, ADMIN_LOGGER],
-    useFactory: (broker: AdminBroker, db: AdminDatabase, audit: AuditLog, logger: BrokerLogger) => new RedriveJobs(broker, db, audit, logger),
+    inject: [ADMIN_BROKER, AdminDatabase, AuditLog, ADMIN_LOGGER, ADMIN_OPTIONS],
+    useFactory: (broker: AdminBroker, db: AdminDatabase, audit: AuditLog, logger: BrokerLogger, options: ResolvedAdminOptions) =>
+      new RedriveJobs(broker, db, audit, logger, options.redriveTakeoverMs),
   },
   AdminAuthGuard,
   // The sampler, the threshold checker and the redrive jobs run while the app runs; the pool closes after them.

@@ -20,6 +20,7 @@ ${TOKENS.reader} viewer,payload:read Paul Reader
 
 export interface AdminApp {
   t: TestBroker;
+  db: TestDatabase;
   url: string;
   app: INestApplication;
   lines: LoggedLine[];
@@ -27,13 +28,21 @@ export interface AdminApp {
   adminQuery<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   /** An HTTP call to the API: `call('GET', '/api/queues', TOKENS.viewer)`; the parsed JSON body and the status. */
   call(method: string, path: string, token?: string | null, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Stops the app (its background work too) but keeps the broker and databases. */
+  stop(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A Nest app listening on a free port with the admin module under /admin, on a test broker and a fresh admin database. */
-export async function startAdminApp(label: string, options: Partial<MessagingAdminOptions> = {}, brokerOptions: Parameters<typeof createTestBroker>[1] = {}): Promise<AdminApp> {
-  const t = await createTestBroker(label, brokerOptions);
-  const db: TestDatabase = await createTestDatabase(`${label}_admin`);
+export async function startAdminApp(
+  label: string,
+  options: Partial<MessagingAdminOptions> = {},
+  brokerOptions: Parameters<typeof createTestBroker>[1] = {},
+  /** Another app's broker and admin database (a second replica, a restart): left for that app to clean up. */
+  shared?: Pick<AdminApp, 't' | 'db'>,
+): Promise<AdminApp> {
+  const t = shared?.t ?? (await createTestBroker(label, brokerOptions));
+  const db: TestDatabase = shared?.db ?? (await createTestDatabase(`${label}_admin`));
   const logger = recordingLogger();
 
   // The broker as MessagingModule provides it (global, under MESSAGE_BROKER).
@@ -52,8 +61,11 @@ export async function startAdminApp(label: string, options: Partial<MessagingAdm
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const pool = testPool(db.url, 2);
+  let stopped: Promise<void> | null = null;
+  const stop = () => (stopped ??= app.close());
   return {
     t,
+    db,
     url,
     app,
     lines: logger.lines,
@@ -66,9 +78,11 @@ export async function startAdminApp(label: string, options: Partial<MessagingAdm
       const text = await response.text();
       return { status: response.status, body: text === '' ? null : JSON.parse(text) };
     },
+    stop,
     close: async () => {
-      await app.close();
+      await stop();
       await pool.end();
+      if (shared) return;
       await t.cleanup();
       await db.drop();
     },

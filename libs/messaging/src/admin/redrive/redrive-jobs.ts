@@ -43,8 +43,6 @@ interface JobRow {
 
 /** Most dead letters moved per broker call: progress is written after each. */
 const BATCH = 100;
-/** A running job whose process has not written progress for this long is taken over by another (or the next boot). */
-const STALE_AFTER_MS = 30_000;
 
 const toJob = (row: JobRow): RedriveJob => ({
   id: row.id,
@@ -76,8 +74,10 @@ export class RedriveJobs {
     private readonly db: AdminDatabase,
     private readonly audit: AuditLog,
     private readonly logger: BrokerLogger,
+    /** A running job whose process has not written progress for this long is taken over (by another replica, or the next boot). */
+    private readonly takeoverAfterMs: number,
   ) {
-    this.adopter = new BackgroundLoop({ name: 'Admin redrive adopter', intervalMs: STALE_AFTER_MS / 2, round: () => this.adoptStale().then(() => false), logger });
+    this.adopter = new BackgroundLoop({ name: 'Admin redrive adopter', intervalMs: Math.ceil(takeoverAfterMs / 2), round: () => this.adoptStale().then(() => false), logger });
   }
 
   start(): this {
@@ -120,7 +120,7 @@ export class RedriveJobs {
     const rows = await this.db.query<JobRow>(
       `UPDATE ${this.db.schema}.redrive_jobs SET heartbeat_at = statement_timestamp()
         WHERE state = 'running' AND heartbeat_at < statement_timestamp() - make_interval(secs => $1) RETURNING *`,
-      [STALE_AFTER_MS / 1000],
+      [this.takeoverAfterMs / 1000],
     );
     for (const row of rows) if (!this.running.has(row.id)) this.run(row);
   }
