@@ -1,5 +1,5 @@
 import { parseAdminTokens } from '../../src/index.js';
-import { startAdminApp, TOKENS, type AdminApp } from './admin-app.js';
+import { startAdminApp, TOKENS, type AdminApp } from './admin-test-app.js';
 
 describe('admin API: bearer tokens and roles', () => {
   let a: AdminApp;

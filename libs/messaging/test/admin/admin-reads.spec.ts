@@ -1,5 +1,5 @@
 import { startWebhookReceiver, waitFor, type RunningWebhookReceiver } from '../../testing/index.js';
-import { startAdminApp, TOKENS, type AdminApp } from './admin-app.js';
+import { startAdminApp, TOKENS, type AdminApp } from './admin-test-app.js';
 
 class PaymentDeclinedError extends Error {
   override name = 'PaymentDeclinedError';

@@ -1,5 +1,5 @@
 import { waitFor } from '../../testing/index.js';
-import { startAdminApp, TOKENS, type AdminApp } from './admin-app.js';
+import { startAdminApp, TOKENS, type AdminApp } from './admin-test-app.js';
 
 describe('admin API: a redrive job outlives the process that started it', () => {
   let first: AdminApp;

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MESSAGE_BROKER, MessagingAdminModule, type MessagingAdminOptions } from '../../src/index.js';
+import { MESSAGE_BROKER, MessagingAdminModule, type MessageBroker, type MessagingAdminOptions } from '../../src/index.js';
 import { createTestBroker, createTestDatabase, recordingLogger, testPool, type LoggedLine, type TestBroker, type TestDatabase } from '../../testing/index.js';
 
 /** One token per role mix the tests need. */
@@ -18,9 +18,8 @@ ${TOKENS.operator} operator Olga Operator
 ${TOKENS.reader} viewer,payload:read Paul Reader
 `;
 
-export interface AdminApp {
-  t: TestBroker;
-  db: TestDatabase;
+/** The admin module in a listening Nest app, and how a test talks to it. */
+export interface AdminHttp {
   url: string;
   app: INestApplication;
   lines: LoggedLine[];
@@ -28,21 +27,21 @@ export interface AdminApp {
   adminQuery<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   /** An HTTP call to the API: `call('GET', '/api/queues', TOKENS.viewer)`; the parsed JSON body and the status. */
   call(method: string, path: string, token?: string | null, body?: unknown): Promise<{ status: number; body: any }>;
-  /** Stops the app (its background work too) but keeps the broker and databases. */
+  /** Stops the app (its background work too) but keeps the broker and databases (adminQuery still works). */
   stop(): Promise<void>;
+  /** Stops the app and closes adminQuery's pool. */
+  end(): Promise<void>;
+}
+
+export interface AdminApp extends AdminHttp {
+  t: TestBroker;
+  db: TestDatabase;
+  /** Stops the app and drops what it created. */
   close(): Promise<void>;
 }
 
-/** A Nest app listening on a free port with the admin module under /admin, on a test broker and a fresh admin database. */
-export async function startAdminApp(
-  label: string,
-  options: Partial<MessagingAdminOptions> = {},
-  brokerOptions: Parameters<typeof createTestBroker>[1] = {},
-  /** Another app's broker and admin database (a second replica, a restart): left for that app to clean up. */
-  shared?: Pick<AdminApp, 't' | 'db'>,
-): Promise<AdminApp> {
-  const t = shared?.t ?? (await createTestBroker(label, brokerOptions));
-  const db: TestDatabase = shared?.db ?? (await createTestDatabase(`${label}_admin`));
+/** A Nest app listening on a free port with the admin module under /admin on `broker`, its tables in `db`. */
+export async function startAdminHttp(broker: MessageBroker, db: TestDatabase, options: Partial<MessagingAdminOptions> = {}): Promise<AdminHttp> {
   const logger = recordingLogger();
 
   // The broker as MessagingModule provides it (global, under MESSAGE_BROKER).
@@ -50,7 +49,7 @@ export async function startAdminApp(
   class BrokerModule {}
   @Module({
     imports: [
-      { module: BrokerModule, global: true, providers: [{ provide: MESSAGE_BROKER, useValue: t.broker }], exports: [MESSAGE_BROKER] },
+      { module: BrokerModule, global: true, providers: [{ provide: MESSAGE_BROKER, useValue: broker }], exports: [MESSAGE_BROKER] },
       MessagingAdminModule.forRoot({ database: db.url, tokens: TOKENS_FILE, prefix: '/admin', logger, ...options }),
     ],
   })
@@ -62,10 +61,7 @@ export async function startAdminApp(
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const pool = testPool(db.url, 2);
   let stopped: Promise<void> | null = null;
-  const stop = () => (stopped ??= app.close());
   return {
-    t,
-    db,
     url,
     app,
     lines: logger.lines,
@@ -78,10 +74,31 @@ export async function startAdminApp(
       const text = await response.text();
       return { status: response.status, body: text === '' ? null : JSON.parse(text) };
     },
-    stop,
-    close: async () => {
-      await stop();
+    stop: () => (stopped ??= app.close()),
+    end: async () => {
+      await (stopped ??= app.close());
       await pool.end();
+    },
+  };
+}
+
+/** startAdminHttp on a PostgreSQL test broker and a fresh admin database (or another app's: a second replica, a restart). */
+export async function startAdminApp(
+  label: string,
+  options: Partial<MessagingAdminOptions> = {},
+  brokerOptions: Parameters<typeof createTestBroker>[1] = {},
+  /** Another app's broker and admin database: left for that app to clean up. */
+  shared?: Pick<AdminApp, 't' | 'db'>,
+): Promise<AdminApp> {
+  const t = shared?.t ?? (await createTestBroker(label, brokerOptions));
+  const db = shared?.db ?? (await createTestDatabase(`${label}_admin`));
+  const http = await startAdminHttp(t.broker, db, options);
+  return {
+    ...http,
+    t,
+    db,
+    close: async () => {
+      await http.end();
       if (shared) return;
       await t.cleanup();
       await db.drop();
