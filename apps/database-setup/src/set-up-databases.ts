@@ -6,6 +6,9 @@ import {
   grantServiceDatabase,
   migrateDatabase,
   migrateServiceDatabase,
+  migrateAdminDatabase,
+  ADMIN_DEFAULTS,
+  ADMIN_MIGRATIONS,
   restrictDatabase,
   SERVICE_SCHEMA,
   SERVICE_TYPEORM_MIGRATIONS_TABLE,
@@ -85,7 +88,7 @@ export async function setUpSystemDatabases(adminUrl: string, options: SetUpOptio
   // A database set up before roles existed (an older data folder) holds objects the superuser owns: give them to the owner.
   await withClient(onDatabase(adminUrl, databases.broker), (admin) => adoptSchemaObjects(admin, [BROKER_SCHEMA], owners.broker));
   for (const service of SERVICES) {
-    await withClient(onDatabase(adminUrl, databases[service.database]), (admin) => adoptSchemaObjects(admin, ['public', SERVICE_SCHEMA], owners[service.database]));
+    await withClient(onDatabase(adminUrl, databases[service.database]), (admin) => adoptSchemaObjects(admin, ['public', SERVICE_SCHEMA, ADMIN_DEFAULTS.schema], owners[service.database]));
   }
 
   const ownerUrls = Object.fromEntries(
@@ -95,12 +98,14 @@ export async function setUpSystemDatabases(adminUrl: string, options: SetUpOptio
   await withClient(ownerUrls.broker, (owner) => grantBrokerRoles(owner, BROKER_SCHEMA, broker));
   for (const service of SERVICES) {
     await migrateServiceDatabase(ownerUrls[service.database], service.migrations);
+    // Any app may mount MessagingAdminModule, whose tables live in its service database.
+    await migrateAdminDatabase(ownerUrls[service.database], ADMIN_DEFAULTS.schema);
     await withClient(ownerUrls[service.database], (owner) =>
       grantServiceDatabase(owner, {
-        schemas: ['public', SERVICE_SCHEMA],
+        schemas: ['public', SERVICE_SCHEMA, ADMIN_DEFAULTS.schema],
         owner: owners[service.database],
         apps: [roles.apps[service.app]],
-        migrationTables: [`public.${SERVICE_TYPEORM_MIGRATIONS_TABLE}`, `${SERVICE_SCHEMA}.service_schema_migrations`],
+        migrationTables: [`public.${SERVICE_TYPEORM_MIGRATIONS_TABLE}`, `${SERVICE_SCHEMA}.service_schema_migrations`, `${ADMIN_DEFAULTS.schema}.${ADMIN_MIGRATIONS.table}`],
       }),
     );
   }

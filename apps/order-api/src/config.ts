@@ -1,4 +1,4 @@
-import { MESSAGING_ENVIRONMENT, portFromEnvironment, readBrokerDatabaseUrl, readEnvironment, readFlag, readMessagingEnvironment, requireDatabaseUrl, type MessagingEnvironment } from '@app/messaging';
+import { ADMIN_TOKENS_ENVIRONMENT, readAdminTokens, type AdminToken, MESSAGING_ENVIRONMENT, portFromEnvironment, readBrokerDatabaseUrl, readEnvironment, readFlag, readMessagingEnvironment, requireDatabaseUrl, type MessagingEnvironment } from '@app/messaging';
 import { ORDER_API_AUTH_ENVIRONMENT, readOrderApiAuthConfig, type OrderApiAuthConfig } from './auth/auth-config.js';
 
 /** What the order API reads from its environment (the names docker-compose.yml and the launcher set). */
@@ -24,13 +24,18 @@ export interface OrderApiConfig {
   alertWebhookUrl?: string;
   /** How callers' bearer tokens are checked. ORDER_API_JWT_SECRET (or _FILE), ORDER_API_JWT_AUDIENCE, ORDER_API_JWT_ISSUER. */
   auth: OrderApiAuthConfig;
+  /**
+   * Tokens of the admin API and console under /admin: ADMIN_TOKENS, or the secret file ADMIN_TOKENS_FILE (JSON, or
+   * lines `token role[,role] name`). None: every admin request is refused (401).
+   */
+  adminTokens?: AdminToken[];
 }
 
 /**
  * The environment variables this app reads (each may also come from a file: NAME_FILE). DATABASE_PASSWORD is put in
  * the database URLs that carry none.
  */
-export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...MESSAGING_ENVIRONMENT, ...ORDER_API_AUTH_ENVIRONMENT] as const;
+export const ORDER_API_ENVIRONMENT = ['PORT', 'OPS_PORT', 'OPS_HOST', 'ORDERS_DATABASE_URL', 'BROKER_DATABASE_URL', 'ALERT_WEBHOOK_URL', 'DATABASE_PASSWORD', 'MIGRATE_ON_START', ...MESSAGING_ENVIRONMENT, ...ORDER_API_AUTH_ENVIRONMENT, ...ADMIN_TOKENS_ENVIRONMENT] as const;
 
 export const DEFAULT_OPS_PORT = 3020;
 
@@ -46,5 +51,6 @@ export function readOrderApiConfig(env: NodeJS.ProcessEnv = process.env): OrderA
     migrateOnStart: readFlag('MIGRATE_ON_START', true, env),
     alertWebhookUrl: readEnvironment('ALERT_WEBHOOK_URL', env),
     auth: readOrderApiAuthConfig(env),
+    adminTokens: readAdminTokens(env),
   };
 }

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { DeadLetterAlerter, HealthController, MESSAGE_BROKER, MessagingModule, messagingConnection, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule, type MessageBroker } from '@app/messaging';
+import { DeadLetterAlerter, HealthController, MESSAGE_BROKER, MessagingAdminModule, MessagingModule, messagingConnection, MetricsModule, nestBrokerLogger, OpsModule, runWhileAppRuns, ServiceDatabaseModule, structuredLoggerModule, type MessageBroker } from '@app/messaging';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import type { OrderApiConfig } from './config.js';
 import { ORDERS_ENTITIES, ORDERS_MIGRATIONS } from './database/data-source.js';
@@ -26,6 +26,15 @@ export class OrderApiModule {
         }),
         MessagingModule.forRoot({ ...messagingConnection(config, { applicationName: 'order-api', migrate: config.migrateOnStart }) }),
         ServiceDatabaseModule.forRoot({ url: config.ordersDatabaseUrl, entities: ORDERS_ENTITIES, migrations: ORDERS_MIGRATIONS, migrate: config.migrateOnStart }),
+        // The broker's admin API (and console) at /admin, its audit and jobs in the orders database.
+        MessagingAdminModule.forRoot({
+          database: config.ordersDatabaseUrl,
+          tokens: config.adminTokens ?? [],
+          prefix: 'admin',
+          migrate: config.migrateOnStart,
+          alertWebhookUrl: config.alertWebhookUrl,
+          exchange: config.messaging?.exchange,
+        }),
       ],
       controllers: [OrdersController, PaymentEventsHandler, HealthController],
       providers: [

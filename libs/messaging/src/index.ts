@@ -117,6 +117,15 @@ export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule,
 export { RabbitMqBroker } from './drivers/rabbitmq/rabbitmq-broker.js';
 export { RABBITMQ_DEFAULTS } from './drivers/rabbitmq/rabbitmq-options.js';
 export { RABBITMQ_CAPABILITIES } from './drivers/rabbitmq/rabbitmq-capabilities.js';
+export { MessagingAdminModule, ADMIN_CONTROLLERS } from './admin/messaging-admin.module.js';
+export { ADMIN_DEFAULTS, ADMIN_LIMITS, ADMIN_OPTIONS, type MessagingAdminOptions } from './admin/admin-options.js';
+export { ADMIN_ROLES, ADMIN_TOKENS_ENVIRONMENT, parseAdminTokens, readAdminTokens, type AdminActor, type AdminRole, type AdminToken } from './admin/auth/admin-tokens.js';
+export { migrateAdminDatabase } from './admin/admin-database.js';
+export { ADMIN_MIGRATIONS } from './admin/migrations/index.js';
+export { AuditLog, type AuditEntry, type AuditPage } from './admin/audit/audit-log.js';
+export { ThresholdChecker, type ThresholdAlert } from './admin/alerts/threshold-checker.js';
+export { QueueSampler, type QueueSample } from './admin/samples/queue-sampler.js';
+export { RedriveJobs, type RedriveJob } from './admin/redrive/redrive-jobs.js';
 // Issue 11, driver interface for operators (helper A).
 export type { BrowseQuery, DeadLetterFilter, DeadLetterGroup, MessageDetail, MessagePage, MessageState, MessageSummary, QueueActivity } from './driver/admin-types.js';
 export { MESSAGE_STATES } from './driver/admin-types.js';

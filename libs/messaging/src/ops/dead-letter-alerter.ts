@@ -1,13 +1,13 @@
 import { Counter, register, type Registry } from 'prom-client';
 import { BackgroundLoop } from '../core/background-loop.js';
 import { consoleLogger, type BrokerLogger } from '../core/logger.js';
-import { errorText } from '../core/error-text.js';
 import type { DeadLetterEvent } from '../driver/dead-letter-event.js';
 import type { MessageBroker } from '../driver/message-broker.js';
 import { redactPii } from '../privacy/pii-redaction.js';
 import { untraced } from '../telemetry/messaging-spans.js';
 import { assertIntegerInRange } from '../validation/numbers.js';
 import { AlertRateLimiter } from './alert-rate-limiter.js';
+import { postAlertWebhook } from './alert-webhook.js';
 
 /** The routing key of the event published for every dead letter. */
 export const DEAD_LETTERED_ROUTING_KEY = 'messaging.dead_lettered';
@@ -143,16 +143,8 @@ export class DeadLetterAlerter {
     await this.post({ text: `:rotating_light: ${total} more dead letter(s) in the last window (${parts})` });
   }
 
-  private async post(body: { text: string }): Promise<void> {
-    const response = await fetch(this.options.webhookUrl as string, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    }).catch((error: unknown) => {
-      throw new Error(`Alert webhook unreachable: ${errorText(error)}`);
-    });
-    if (!response.ok) throw new Error(`Alert webhook answered ${response.status}`);
+  private post(body: { text: string }): Promise<void> {
+    return postAlertWebhook(this.options.webhookUrl as string, body);
   }
 }
 
