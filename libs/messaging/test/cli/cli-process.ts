@@ -37,6 +37,17 @@ export class CliProcess {
   }
 }
 
+const shellQuoted = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs one command to its end at a terminal: util-linux `script` gives it a pseudo-terminal, and `input` is typed
+ * into it (as a person answering a prompt would).
+ */
+export function runCliAtTerminal(args: readonly string[], options: { env?: Record<string, string | undefined>; input: string }): Promise<CliResult> {
+  const line = [process.execPath, BIN, ...args].map(shellQuoted).join(' ');
+  return new CliProcess([], { ...options, command: ['script', '--quiet', '--return', '--command', line, '/dev/null'] }).exited;
+}
+
 /** Runs one command to its end. */
 export function runCli(args: readonly string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
   return new CliProcess(args, options).exited;

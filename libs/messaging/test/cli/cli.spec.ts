@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Delivery } from '../../src/index.js';
 import { createTestBroker, waitFor, type TestBroker } from '../../testing/index.js';
-import { CliProcess, jsonOf, runCli } from './cli-process.js';
+import { CliProcess, jsonOf, runCli, runCliAtTerminal } from './cli-process.js';
 
 // The real bin against a real PostgreSQL: each command's output, its --json form, and its exit code.
 describe('pg-messaging CLI (PostgreSQL)', () => {
@@ -120,6 +120,21 @@ describe('pg-messaging CLI (PostgreSQL)', () => {
     expect(await depth('orders.dlq')).toBe(0);
   });
 
+  it("asks at a terminal: any answer but the queue's name refuses (exit 4, nothing purged); the name purges", async () => {
+    await deadLetter(2, 'prompt');
+    const atTerminal = (input: string) =>
+      runCliAtTerminal(['--schema', t.schema, 'dlq', 'purge', 'orders.dlq'], { env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined }, input });
+    const wrong = await atTerminal('y\n');
+    expect(wrong.code).toBe(4);
+    expect(wrong.stdout).toContain('Purge 2 dead letters from orders.dlq? type "orders.dlq" to confirm:');
+    expect(wrong.stdout).toContain('Not confirmed. Nothing was changed.');
+    expect(await depth('orders.dlq')).toBe(2);
+    const confirmed = await atTerminal('orders.dlq\n');
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toMatch(/│ orders\.dlq\s+│ 2\s+│/);
+    expect(await depth('orders.dlq')).toBe(0);
+  });
+
   it('redrives all only when confirmed, in batches at a rate with a progress bar; --limit moves that many', async () => {
     await deadLetter(5, 'redrive');
     expect((await cli(['dlq', 'redrive', 'orders.dlq'])).code).toBe(4);
@@ -179,6 +194,15 @@ describe('pg-messaging CLI (PostgreSQL)', () => {
     expect(unbound.code).toBe(2);
     expect(unbound.stderr).toContain('orders.dlq has no bindings');
     expect((await cli(['tail', 'nowhere'])).code).toBe(3);
+  });
+
+  it('runs as `npx pg-messaging` from the repository (the package.json bin), its help listing the exit codes', async () => {
+    const help = await new CliProcess(['pg-messaging', '--help'], { command: ['npx'] }).exited;
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: pg-messaging [options] [command]');
+    expect(help.stdout).toContain('4  refused: not confirmed');
+    const listed = await new CliProcess(['pg-messaging', '--schema', t.schema, '--json', 'queues'], { command: ['npx'], env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined } }).exited;
+    expect(jsonOf<{ name: string }[]>(listed).map((q) => q.name)).toContain('orders');
   });
 
   it('says the connection failed with exit 5, and reads the database from DATABASE_URL or --database-url', async () => {
