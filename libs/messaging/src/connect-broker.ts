@@ -34,6 +34,7 @@ const POSTGRES_OPTIONS = {
   applicationName: true,
   pgbouncer: true,
   preparedStatements: true,
+  activityFlushIntervalMs: true,
 } satisfies Record<keyof BrokerOptions | 'driver', true>;
 const RABBITMQ_OPTIONS = {
   driver: true,

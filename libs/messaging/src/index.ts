@@ -117,3 +117,7 @@ export { CONSUMER_DATA_SOURCE, SERVICE_DATABASE_DEFAULTS, ServiceDatabaseModule,
 export { RabbitMqBroker } from './drivers/rabbitmq/rabbitmq-broker.js';
 export { RABBITMQ_DEFAULTS } from './drivers/rabbitmq/rabbitmq-options.js';
 export { RABBITMQ_CAPABILITIES } from './drivers/rabbitmq/rabbitmq-capabilities.js';
+// Issue 11, driver interface for operators (helper A).
+export type { BrowseQuery, DeadLetterFilter, DeadLetterGroup, MessageDetail, MessagePage, MessageState, MessageSummary, QueueActivity } from './driver/admin-types.js';
+export { MESSAGE_STATES } from './driver/admin-types.js';
+export { errorTypeOf } from './driver/error-type.js';

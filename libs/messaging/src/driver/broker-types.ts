@@ -1,6 +1,7 @@
 // The types of the driver interface: what callers pass and get back, whichever engine is behind it.
 import type { Transaction } from '../postgres/sql-executor.js';
 import type { ResolvedQueueOptions } from '../topology/queue-options.js';
+import type { DeadLetterFilter } from './admin-types.js';
 export interface ClaimOptions {
   /** Most messages to claim. Default 1, max 5,000. */
   limit?: number;
@@ -113,6 +114,10 @@ export interface RedriveOptions {
   limit?: number;
   /** Pace the moves (in batches of up to 100). Default as fast as the database goes. */
   ratePerSecond?: number;
+  /** Only the dead letters with these message ids (at most 10,000). */
+  messageIds?: string[];
+  /** Only the dead letters that match every field given. */
+  filter?: DeadLetterFilter;
 }
 
 export interface QueueInfo {

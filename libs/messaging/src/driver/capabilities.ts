@@ -1,3 +1,5 @@
+import type { MessageState } from './admin-types.js';
+
 /**
  * What a broker engine can do. Callers, the docs and the tests branch on these flags, never on a driver's name;
  * docs/scaling.md says what holds instead where a flag is false.
@@ -26,4 +28,15 @@ export interface BrokerCapabilities {
   queueUpdate: boolean;
   /** listQueues() and getQueue().bindings read the broker's topology, not only what this process declared. */
   topologyIntrospection: boolean;
+  /** The states browseMessages can show (a state not listed throws CapabilityNotSupportedError). */
+  browseStates: readonly MessageState[];
+  /**
+   * How deep browseMessages, getMessage, deleteMessage and deadLetterGroups read into a queue: null for the whole
+   * queue, else at most this many messages from its head (what lies further is not seen).
+   */
+  browseDepth: number | null;
+  /** activity() counts published, delivered, acked and dead-lettered messages over every process. */
+  activityRates: boolean;
+  /** A paused queue's consumers stay subscribed: consumerCounts() still counts them (false: a pause cancels them). */
+  pausedConsumersCounted: boolean;
 }

@@ -2,6 +2,7 @@
 // alerter, metrics, health and housekeeping use only this. drivers/postgres and drivers/rabbitmq implement it, and
 // testing/driver-conformance checks that both keep the same contract.
 import type { DeadLetterEvent } from './dead-letter-event.js';
+import type { BrowseQuery, DeadLetterGroup, MessageDetail, MessagePage, QueueActivity } from './admin-types.js';
 import type { BrokerCapabilities } from './capabilities.js';
 import type {
   ClaimOptions,
@@ -90,6 +91,28 @@ export interface MessageBroker {
   redrive(deadLetterQueue: string, options?: RedriveOptions): Promise<number>;
   /** Deletes a queue's messages that no consumer holds; returns how many. */
   purge(queue: string): Promise<number>;
+
+  // ---- operators: the admin API, the console and the CLI ---------------------------------------------------------
+  /** One page of a queue's messages without settling them (capabilities `browseStates`, `browseDepth`). */
+  browseMessages(queue: string, query?: BrowseQuery): Promise<MessagePage>;
+  /** One message of the queue (the oldest copy with this message id), with headers and payload; null if none. */
+  getMessage(queue: string, messageId: string): Promise<MessageDetail | null>;
+  /** Deletes the message's copies in this queue that no consumer holds; false when there was none to delete. */
+  deleteMessage(queue: string, messageId: string): Promise<boolean>;
+  /** Dead letters grouped by dead-letter queue, source queue, reason and error type: of every queue, or of one. */
+  deadLetterGroups(queue?: string): Promise<DeadLetterGroup[]>;
+  /**
+   * Stops deliveries from a queue in every process within a second: consumers claim nothing more (handlers already
+   * running finish), and so does claim(). Idempotent; publishing goes on.
+   */
+  pauseQueue(queue: string): Promise<void>;
+  /** Lets a paused queue's consumers take messages again, in every process within a second. Idempotent. */
+  resumeQueue(queue: string): Promise<void>;
+  pausedQueues(): Promise<string[]>;
+  /** Consumers subscribed per queue, over every process (every known queue, 0 included). */
+  consumerCounts(): Promise<Record<string, number>>;
+  /** Counts per queue over the last `sinceMs` (capability `activityRates`; rates are count / seconds). */
+  activity(sinceMs: number): Promise<QueueActivity[]>;
 
   // ---- dead-letter events (the alerter) ---------------------------------------------------------------------------
   /**

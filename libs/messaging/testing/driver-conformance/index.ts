@@ -1,6 +1,8 @@
 // One conformance suite every MessageBroker driver passes (River's riverdrivertest): a spec file per driver calls
 // describeDriverConformance with a factory of isolated brokers. Cases branch on the driver's capabilities, never
 // on its name. Routing runs first: its queues bound to '#' are gone before the other cases publish.
+import { describeAdminBrowse } from './cases/admin-browse.js';
+import { describeAdminControl } from './cases/admin-control.js';
 import { describeCapabilities } from './cases/capabilities.js';
 import { describeConsumers } from './cases/consumers.js';
 import { describeFailures } from './cases/failures.js';
@@ -29,5 +31,7 @@ export function describeDriverConformance(name: string, factory: DriverFactory):
     describeCapabilities(ctx);
     describeNestTransport(ctx);
     describeOutboxRelay(ctx);
+    describeAdminBrowse(ctx);
+    describeAdminControl(ctx);
   });
 }

@@ -35,6 +35,11 @@ export interface BrokerOptions {
    * behind PgBouncer >= 1.21 with `max_prepared_statements` > 0, which keeps prepared statements across its pool.
    */
   preparedStatements?: boolean;
+  /**
+   * How often this process writes its activity counts and its consumers per queue (what activity() and
+   * consumerCounts() read for every process), in ms. Default 2,000.
+   */
+  activityFlushIntervalMs?: number;
 }
 
 /** Most connections in the pool the broker creates. */
@@ -62,6 +67,7 @@ export function validateBrokerOptions(options: BrokerOptions): void {
   }
   if (options.poolSize !== undefined) assertIntegerInRange('poolSize', options.poolSize, 1, MAX_POOL_SIZE);
   if (options.maxPayloadBytes !== undefined) assertIntegerInRange('maxPayloadBytes', options.maxPayloadBytes, 1, MAX_PAYLOAD_BYTES_LIMIT);
+  if (options.activityFlushIntervalMs !== undefined) assertIntegerInRange('activityFlushIntervalMs', options.activityFlushIntervalMs, 100, 60_000);
 }
 
 /** Whether the broker runs named statements: `preparedStatements`, else not behind PgBouncer. */

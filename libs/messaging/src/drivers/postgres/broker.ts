@@ -3,6 +3,7 @@ export type { ClaimOptions } from '../../driver/broker-types.js';
 import pg from 'pg';
 import type { BrokerCapabilities } from '../../driver/capabilities.js';
 import type { DeadLetterEvent } from '../../driver/dead-letter-event.js';
+import { OperatorMethods, type MessageBrowsing, type QueueControl } from '../../driver/operator-methods.js';
 import type { MaintenanceChore, MessageBroker, ReplyInbox } from '../../driver/message-broker.js';
 import { BrokerClosedError, LeaseLostError } from '../../errors.js';
 import { BrokerStatements, DEAD_LETTER_WAKE_UP } from './statements/broker-statements.js';
@@ -28,6 +29,9 @@ import { takeDeadLetterEvents } from './dead-letter-events.js';
 import { postgresMaintenanceChores } from './maintenance-chores.js';
 import { openReplyQueue } from './reply-inbox.js';
 import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
+import { ActivityRecorder } from './activity-recorder.js';
+import { MessageBrowser } from './message-browser.js';
+import { QueueOperations } from './queue-operations.js';
 
 /**
  * PostgreSQL as a message broker (the `MessageBroker` of the postgres driver): topology, publish, claim and settle,
@@ -35,7 +39,7 @@ import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
  * shared by its consumers. Besides the interface it offers what only PostgreSQL has: the pool, queue expiry
  * (renewQueue), wake-ups by NOTIFY payload.
  */
-export class Broker implements MessageBroker {
+export class Broker extends OperatorMethods implements MessageBroker {
   readonly capabilities: BrokerCapabilities = POSTGRES_CAPABILITIES;
   readonly schema: string;
   /** Behind PgBouncer in transaction mode (`pgbouncer` option): nothing LISTENs, consumers poll. */
@@ -50,6 +54,9 @@ export class Broker implements MessageBroker {
   private readonly claimer: Claimer;
   private readonly listener: WakeUpListener;
   private readonly consumers: ConsumerRegistry;
+  private readonly recorder: ActivityRecorder;
+  private readonly browser: MessageBrowser;
+  private readonly operations: QueueOperations;
   private readonly db: SqlExecutor;
   private readonly logger: BrokerLogger;
   private closed = false;
@@ -60,6 +67,7 @@ export class Broker implements MessageBroker {
     private readonly ownsPool: boolean,
     options: BrokerOptions,
   ) {
+    super();
     this.schema = options.schema ?? BROKER_DEFAULTS.schema;
     this.logger = options.logger ?? consoleLogger;
     this.pgbouncer = options.pgbouncer ?? BROKER_DEFAULTS.pgbouncer;
@@ -67,13 +75,18 @@ export class Broker implements MessageBroker {
     this.sql = new BrokerStatements(this.schema, { prepared: this.preparedStatements });
     this.db = pgExecutor(pool);
     this.topology = new Topology(pool, this.sql);
-    this.publisher = new Publisher(this.sql, this.db, (work) => inTransaction(pool, work), options.maxPayloadBytes ?? BROKER_DEFAULTS.maxPayloadBytes);
-    this.settler = new Settler(this.db, this.sql);
+    const perQueue = () => this.consumers.countsPerQueue();
+    const recorder = (this.recorder = new ActivityRecorder(this.db, this.sql, perQueue, this.logger, options.activityFlushIntervalMs));
+    const maxPayloadBytes = options.maxPayloadBytes ?? BROKER_DEFAULTS.maxPayloadBytes;
+    this.publisher = new Publisher(this.sql, this.db, (work) => inTransaction(pool, work), maxPayloadBytes, (counts) => recorder.countPublished(counts));
+    this.settler = new Settler(this.db, this.sql, (queue, counter) => recorder.count(queue, counter));
     this.admin = new QueueAdmin(this.db, this.sql);
-    this.claimer = new Claimer(this.db, this.sql, this.admin);
+    this.claimer = new Claimer(this.db, this.sql, this.admin, (queue, n) => recorder.count(queue, 'delivered', n));
+    this.browser = new MessageBrowser(this.db, this.sql, (queue) => this.admin.assertQueueExists(queue));
+    this.operations = new QueueOperations(this.db, this.sql, recorder);
     this.listener = new WakeUpListener(pool.options as pg.ClientConfig, this.sql.channel, this.logger);
     const ports = { settler: this.settler, logger: this.logger, subscribe: this.listener.subscribe.bind(this.listener) };
-    this.consumers = new ConsumerRegistry({ ...ports, claim: (...args) => this.open().claimer.batch(...args) }, this.pgbouncer);
+    this.consumers = new ConsumerRegistry({ ...ports, claim: (...args) => this.open().claimer.batch(...args) }, this.pgbouncer, () => recorder.start());
   }
 
   /** Connects (and, unless `migrate: false`, brings the schema up to date). */
@@ -289,6 +302,7 @@ export class Broker implements MessageBroker {
     await this.consumers.stopAll();
     this.closed = true;
     await this.settler.idle();
+    await this.recorder.close();
     await this.listener.close();
     if (this.ownsPool) await this.pool.end();
   }
@@ -296,6 +310,18 @@ export class Broker implements MessageBroker {
   private open(): this {
     if (this.closed) throw new BrokerClosedError('The broker is closed');
     return this;
+  }
+
+  protected browsing(): MessageBrowsing {
+    return this.open().browser;
+  }
+  protected control(): QueueControl {
+    return this.open().operations;
+  }
+
+  /** Deletes activity counts older than `keepMs` (up to `limit`); the activity-pruning chore runs it. */
+  pruneActivity(keepMs: number, limit: number): Promise<number> {
+    return this.open().operations.prune(keepMs, limit);
   }
 }
 

@@ -18,6 +18,8 @@ export class Claimer {
     private readonly db: SqlExecutor,
     private readonly sql: BrokerStatements,
     private readonly admin: QueueAdmin,
+    /** Told of each claim's deliveries (the activity counts). */
+    private readonly delivered: (queue: string, n: number) => void = () => undefined,
   ) {}
 
   async claim<T>(queue: string, options: ClaimOptions): Promise<Delivery<T>[]> {
@@ -34,6 +36,7 @@ export class Claimer {
     assertQueueName(queue);
     if (leaseMs !== undefined) assertIntegerInRange('leaseMs', leaseMs, 1, MAX_CLAIM_LEASE_MS);
     const rows = await this.db.run<DeliveryRow & { cursor_ms: number; lease_ms: number }>(this.sql.claim(queue, limit, leaseMs ?? null, afterMs));
+    this.delivered(queue, rows.length);
     return {
       deliveries: rows.map((row) => toDelivery(row)),
       cursorMs: rows.length > 0 ? Math.max(...rows.map((r) => r.cursor_ms)) : null,

@@ -16,6 +16,8 @@ export class ConsumerRegistry {
     private readonly ports: Omit<ConsumerPorts, 'handled'>,
     /** Behind PgBouncer nothing LISTENs: consumers poll. */
     private readonly pgbouncer: boolean,
+    /** Called as a consumer starts (the presence of this process's consumers is written from then on). */
+    private readonly started: () => void = () => undefined,
   ) {}
 
   /** Starts a consumer (resolves once it listens) and tracks it until it stops. */
@@ -26,6 +28,7 @@ export class ConsumerRegistry {
     }
     const handled = (message: HandledMessage) => this.handledListeners.forEach((listener) => listener(message));
     const consumer = new Consumer<T>(queue, handler, { ...this.ports, handled }, this.pgbouncer ? { ...options, listen: false } : options);
+    this.started();
     return this.track(consumer).start();
   }
 
@@ -45,6 +48,13 @@ export class ConsumerRegistry {
   onMessageHandled(listener: (message: HandledMessage) => void): () => void {
     this.handledListeners.add(listener);
     return () => this.handledListeners.delete(listener);
+  }
+
+  /** Running consumers per queue (what the presence table says of this process). */
+  countsPerQueue(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const consumer of this.consumers) counts.set(consumer.queue, (counts.get(consumer.queue) ?? 0) + 1);
+    return counts;
   }
 
   get status(): { running: string[]; stopped: string[] } {

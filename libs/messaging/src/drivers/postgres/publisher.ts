@@ -26,6 +26,8 @@ export class Publisher {
     private readonly ownExecutor: SqlExecutor,
     private readonly runInOwnTransaction: <T>(work: (db: SqlExecutor) => Promise<T>) => Promise<T>,
     private readonly maxPayloadBytes: number,
+    /** Told of each statement's copies by queue (the activity counts). */
+    private readonly stored: (perQueue: Record<string, number>) => void = () => undefined,
   ) {}
 
   async publish(messages: readonly OutgoingMessage[], options: PublishOptions = {}): Promise<PublishResult> {
@@ -37,7 +39,10 @@ export class Publisher {
     const given = options.deduplicationWindowMs; // null is refused, not read as "no window"
     const window = given === undefined ? null : assertIntegerInRange('deduplicationWindowMs', given, 1, MAX_DEDUPLICATION_WINDOW_MS);
     return this.store(messages, options.transaction, async (db, part, offset) => {
-      const [row] = await db.run<{ copies: number; unrouted: number[]; duplicates: number[] }>(this.sql.publish(part, mandatory === 'report', window));
+      const [row] = await db.run<{ copies: number; unrouted: number[]; duplicates: number[]; per_queue: Record<string, number> }>(
+        this.sql.publish(part, mandatory === 'report', window),
+      );
+      this.stored(row.per_queue);
       if (row.unrouted.length > 0 && mandatory === 'error') {
         throw new UnroutableMessageError(
           [...new Set(row.unrouted.map((ord) => part.routingKeys[ord - 1]))],
@@ -53,7 +58,8 @@ export class Publisher {
     assertQueueName(queue);
     assertKnownFields(options, PUBLISH_TO_QUEUE_OPTIONS, 'the publishToQueue options');
     return this.store(messages, options.transaction, async (db, part) => {
-      const [row] = await db.run<{ copies: number; found: number }>(this.sql.publishToQueue(queue, part));
+      const [row] = await db.run<{ copies: number; found: number; per_queue: Record<string, number> }>(this.sql.publishToQueue(queue, part));
+      this.stored(row.per_queue);
       if (row.found === 0) throw new QueueNotFoundError(queue);
       return { copies: row.copies, unroutable: [], duplicates: [] };
     });

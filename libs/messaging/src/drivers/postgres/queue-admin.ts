@@ -9,8 +9,9 @@ import { assertIntegerInRange as assertLimit } from '../../validation/numbers.js
 import { toDelivery, type Delivery, type DeliveryRow } from '../../message.js';
 import type { SqlExecutor } from '../../postgres/sql-executor.js';
 import { MAX_QUEUE_TTL_MS } from '../../limits.js';
+import { resolveRedriveSelection } from '../../validation/browse-query.js';
 
-const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
+const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond', 'messageIds', 'filter']);
 
 /** Defaults of browse and redrive: browse reads 100 messages; redrive moves every dead letter, 100 a statement. */
 export const QUEUE_ADMIN_DEFAULTS = { browseLimit: 100, redriveBatch: 100 } as const;
@@ -77,13 +78,14 @@ export class QueueAdmin {
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
     if (options.limit !== undefined) assertLimit('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
     if (options.ratePerSecond !== undefined) assertLimit('ratePerSecond', options.ratePerSecond, 1, MAX_REDRIVE_RATE);
+    const selection = resolveRedriveSelection(options);
     await this.assertQueueExists(deadLetterQueue);
     if (options.to !== undefined) await this.assertQueueExists(options.to);
     const batch = Math.min(QUEUE_ADMIN_DEFAULTS.redriveBatch, options.ratePerSecond ?? QUEUE_ADMIN_DEFAULTS.redriveBatch);
     let moved = 0;
     while (moved < limit) {
       const started = Date.now();
-      const [row] = await this.db.run<{ moved: number }>(this.sql.redrive(deadLetterQueue, Math.min(batch, limit - moved), options.to ?? null));
+      const [row] = await this.db.run<{ moved: number }>(this.sql.redrive(deadLetterQueue, Math.min(batch, limit - moved), options.to ?? null, selection));
       moved += row.moved;
       if (row.moved === 0) break;
       if (options.ratePerSecond !== undefined) {

@@ -29,6 +29,8 @@ export class Settler {
   constructor(
     private readonly db: SqlExecutor,
     private readonly sql: BrokerStatements,
+    /** Told of what was acked and dead-lettered, per queue (the activity counts). */
+    private readonly counted: (queue: string, counter: 'acked' | 'deadLettered') => void = () => undefined,
   ) {}
 
   async ack(delivery: Held): Promise<void> {
@@ -89,14 +91,15 @@ export class Settler {
 
   private async ackFlags(deliveries: readonly Held[]): Promise<boolean[]> {
     if (deliveries.length === 0) return [];
-    const rows = await this.db.run<{ id: string }>(this.sql.ack(deliveries.map((d) => d.id), deliveries.map((d) => d.leaseToken)));
+    const rows = await this.db.run<{ id: string; queue: string }>(this.sql.ack(deliveries.map((d) => d.id), deliveries.map((d) => d.leaseToken)));
+    for (const row of rows) this.counted(row.queue, 'acked');
     const acked = new Set(rows.map((r) => r.id));
     return deliveries.map((d) => acked.has(d.id));
   }
 
   private async nackOutcomes(items: readonly [Held, NackOptions][]): Promise<(NackOutcome | null)[]> {
     if (items.length === 0) return [];
-    const rows = await this.db.run<{ id: string; outcome: NackOutcome }>(
+    const rows = await this.db.run<{ id: string; queue: string; outcome: NackOutcome }>(
       this.sql.nack({
         ids: items.map(([d]) => d.id),
         tokens: items.map(([d]) => d.leaseToken),
@@ -106,6 +109,7 @@ export class Settler {
         rejects: items.map(([, o]) => o.reject === true),
       }),
     );
+    for (const row of rows) if (row.outcome === 'dead_lettered') this.counted(row.queue, 'deadLettered');
     const outcomes = new Map(rows.map((r) => [r.id, r.outcome]));
     return items.map(([d]) => outcomes.get(d.id) ?? null);
   }

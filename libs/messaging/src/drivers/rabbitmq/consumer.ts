@@ -11,6 +11,7 @@ import { assertIntegerInRange } from '../../validation/numbers.js';
 import type { ConnectionManager, TrackedChannel } from './connection.js';
 import { CapabilityNotSupportedError } from '../../errors.js';
 import type { Held, HeldDeliveries } from './held-deliveries.js';
+import type { PauseControl } from './pause-control.js';
 import type { Settler } from './settler.js';
 import type { ResolvedQueueOptions } from '../../topology/queue-options.js';
 
@@ -21,6 +22,8 @@ export interface ConsumerPorts {
   logger: BrokerLogger;
   optionsOf(queue: string): Promise<ResolvedQueueOptions>;
   handled?(message: HandledMessage): void;
+  /** The paused queues (a paused queue's consumer cancels its subscription until resumed). */
+  pauses: Pick<PauseControl, 'isPaused' | 'onChange'>;
 }
 
 interface Running {
@@ -53,6 +56,10 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
   private removeReconnect: (() => void) | null = null;
   private resubscribeFailures = 0;
   private resubscribing: Promise<void> | null = null;
+  private paused = false;
+  /** Pause changes, applied one after the other. */
+  private pausing: Promise<void> = Promise.resolve();
+  private removePauseListener: (() => void) | null = null;
 
   constructor(
     readonly queue: string,
@@ -75,6 +82,8 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
   /** Subscribes; resolves once RabbitMQ acknowledged basic.consume. */
   async start(): Promise<this> {
     this.removeReconnect = this.ports.connection.onReconnect(() => void this.resubscribe());
+    this.paused = this.ports.pauses.isPaused(this.queue);
+    this.removePauseListener = this.ports.pauses.onChange(() => this.pauseChanged());
     await this.subscribe();
     return this;
   }
@@ -86,16 +95,43 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
 
   private async subscribe(): Promise<void> {
     const tracked = await this.ports.connection.openChannel();
+    this.consumerTag = null; // a lost channel's tag is gone with it
     try {
       await tracked.channel.prefetch(this.prefetchCount);
-      const { consumerTag } = await tracked.channel.consume(this.queue, (message) => this.received(tracked, message), { noAck: false });
-      this.consumerTag = consumerTag;
+      if (!this.paused) await this.startConsuming(tracked);
     } catch (error) {
       await tracked.close();
       throw error;
     }
     this.tracked = tracked;
     void tracked.closed.then(() => this.channelClosed(tracked));
+  }
+
+  private async startConsuming(tracked: TrackedChannel): Promise<void> {
+    const { consumerTag } = await tracked.channel.consume(this.queue, (message) => this.received(tracked, message), { noAck: false });
+    this.consumerTag = consumerTag;
+  }
+
+  /**
+   * Paused: basic.cancel (RabbitMQ sends nothing more; what was delivered is still handled, as the PostgreSQL
+   * consumer finishes what it claimed). Resumed: basic.consume on the same channel.
+   */
+  private pauseChanged(): void {
+    this.pausing = this.pausing
+      .then(async () => {
+        const paused = this.ports.pauses.isPaused(this.queue);
+        this.paused = paused;
+        const tracked = this.tracked;
+        if (this.stopping || !tracked?.open) return; // a new channel reads `paused` when it subscribes
+        if (paused && this.consumerTag) {
+          const tag = this.consumerTag;
+          this.consumerTag = null;
+          await tracked.channel.cancel(tag);
+        } else if (!paused && !this.consumerTag) {
+          await this.startConsuming(tracked);
+        }
+      })
+      .catch((error) => this.ports.logger.warn(`Could not apply the pause of ${this.queue}`, error));
   }
 
   private channelClosed(tracked: TrackedChannel): void {
@@ -228,6 +264,7 @@ export class RabbitConsumer<T = unknown> implements MessageConsumer {
   private async shutdown(): Promise<void> {
     this.stopping = true;
     this.removeReconnect?.();
+    this.removePauseListener?.();
     const tracked = this.tracked;
     if (tracked?.open && this.consumerTag) await tracked.channel.cancel(this.consumerTag).catch(() => undefined);
     const waiting = this.buffer.splice(0);

@@ -92,7 +92,7 @@ export function routingKeyOf(message: Message): string {
 /** The death history, most recent first, without the delay queues' expiries (they are waits, not deaths). */
 export function deathsOf(message: Message): DeathRecord[] {
   const headers = message.properties.headers ?? {};
-  const lastError = typeof headers[LAST_ERROR_HEADER] === 'string' ? (headers[LAST_ERROR_HEADER] as string) : null;
+  const lastError = lastErrorOf(message);
   const entries = (Array.isArray(headers['x-death']) ? (headers['x-death'] as XDeath[]) : []).filter((d) => !isDelayQueue(String(d.queue ?? '')));
   return entries.map((death, index) => ({
     queue: String(death.queue ?? ''),
@@ -138,10 +138,25 @@ export function userHeadersOf(message: Message): Record<string, string> {
   return headers;
 }
 
+/** When the message was first published, in epoch ms (the header has ms; the timestamp property only seconds). */
+export function publishedAtOf(message: Message): number {
+  const headers = message.properties.headers ?? {};
+  return headers[PUBLISHED_AT_HEADER] !== undefined ? numberOf(headers[PUBLISHED_AT_HEADER]) : numberOf(message.properties.timestamp) * 1000;
+}
+
+/** The error text of the last failed attempt, if any. */
+export function lastErrorOf(message: Message): string | null {
+  const value = message.properties.headers?.[LAST_ERROR_HEADER];
+  return typeof value === 'string' ? value : null;
+}
+
+/** Attempts before this copy was published (0 for a first copy or a dead letter). */
+export function priorAttemptsOf(message: Message): number {
+  return numberOf(message.properties.headers?.[PRIOR_ATTEMPTS_HEADER]);
+}
+
 /** A Delivery for a received message (`id` and `leaseToken` are the driver's handle on it). */
 export function toDelivery<T>(message: Message, queue: string, id: string, leaseToken: string): Delivery<T> {
-  const headers = message.properties.headers ?? {};
-  const publishedAt = headers[PUBLISHED_AT_HEADER] !== undefined ? numberOf(headers[PUBLISHED_AT_HEADER]) : numberOf(message.properties.timestamp) * 1000;
   return {
     id,
     queue,
@@ -149,12 +164,12 @@ export function toDelivery<T>(message: Message, queue: string, id: string, lease
     routingKey: routingKeyOf(message),
     payload: JSON.parse(message.content.toString('utf8')) as T,
     headers: userHeadersOf(message),
-    publishedAt: new Date(publishedAt),
+    publishedAt: new Date(publishedAtOf(message)),
     attempt: attemptOf(message),
     leaseToken,
     // No lease runs out on RabbitMQ (capability leaseExpiry false): held until settled or the channel closes.
     leaseExpiresAt: new Date(8.64e15),
-    lastError: typeof headers[LAST_ERROR_HEADER] === 'string' ? (headers[LAST_ERROR_HEADER] as string) : null,
+    lastError: lastErrorOf(message),
     deaths: deathsOf(message),
   };
 }

@@ -23,6 +23,7 @@
  */
 import type { DeadLetterEvent } from '../../driver/dead-letter-event.js';
 import type { MaintenanceChore, MessageBroker, ReplyInbox } from '../../driver/message-broker.js';
+import { OperatorMethods, type MessageBrowsing, type QueueControl } from '../../driver/operator-methods.js';
 import type {
   ClaimOptions,
   ConsumerOptions,
@@ -39,7 +40,7 @@ import type {
   RedriveOptions,
   SettleResult,
 } from '../../driver/broker-types.js';
-import { BrokerClosedError, InvalidArgumentError } from '../../errors.js';
+import { BrokerClosedError } from '../../errors.js';
 import { consoleLogger, type BrokerLogger } from '../../core/logger.js';
 import type { Delivery, OutgoingMessage } from '../../message.js';
 import { untraced, withSendSpan } from '../../telemetry/messaging-spans.js';
@@ -50,16 +51,19 @@ import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import { ConfirmPublisher } from './confirm-channel.js';
 import { ConnectionManager } from './connection.js';
-import { RabbitConsumer } from './consumer.js';
+import { RabbitConsumerRegistry } from './consumer-registry.js';
+import { DeadLetterBrowser } from './dead-letter-browser.js';
 import { takeDeadLetterEvents } from './dead-letter-events.js';
 import { DelayQueues } from './delay-queues.js';
 import { CapabilityNotSupportedError } from '../../errors.js';
 import { HeldDeliveries } from './held-deliveries.js';
 import { Inspection } from './inspection.js';
+import { PauseControl } from './pause-control.js';
 import { PullChannel } from './pull-channel.js';
 import { Publisher } from './publisher.js';
 import { RabbitMqBrokerOptions, resolveRabbitMqOptions } from './rabbitmq-options.js';
 import { RABBITMQ_CAPABILITIES } from './rabbitmq-capabilities.js';
+import { RabbitQueueControl } from './queue-control.js';
 import { redrive } from './redrive.js';
 import { ReplyInboxes } from './reply-inbox.js';
 import { Settler, settleEach } from './settler.js';
@@ -67,7 +71,7 @@ import { Topology } from './topology.js';
 
 const CLAIM_OPTIONS: ReadonlySet<string> = new Set(['limit', 'leaseMs']);
 
-export class RabbitMqBroker implements MessageBroker {
+export class RabbitMqBroker extends OperatorMethods implements MessageBroker {
   readonly capabilities = RABBITMQ_CAPABILITIES;
   private readonly logger: BrokerLogger;
   private readonly topology: Topology;
@@ -79,9 +83,10 @@ export class RabbitMqBroker implements MessageBroker {
   private readonly inspection: Inspection;
   private readonly inboxes: ReplyInboxes;
   private readonly pull: PullChannel;
-  private readonly consumers = new Set<RabbitConsumer<never>>();
-  private readonly stoppedQueues = new Set<string>();
-  private readonly handledListeners = new Set<(message: HandledMessage) => void>();
+  private readonly consumers: RabbitConsumerRegistry;
+  private readonly pauses: PauseControl;
+  private readonly browser: DeadLetterBrowser;
+  private readonly queueControl: RabbitQueueControl;
   private readonly deadLetterListeners = new Set<() => void>();
   private closed = false;
 
@@ -89,6 +94,7 @@ export class RabbitMqBroker implements MessageBroker {
     private readonly connection: ConnectionManager,
     options: ReturnType<typeof resolveRabbitMqOptions>,
   ) {
+    super();
     this.logger = options.logger ?? consoleLogger;
     this.topology = new Topology(connection, options.exchange, this.logger);
     this.main = new ConfirmPublisher(connection);
@@ -105,6 +111,11 @@ export class RabbitMqBroker implements MessageBroker {
     });
     this.inspection = new Inspection(connection, this.topology, this.delays, this.held);
     this.pull = new PullChannel(connection, this.held, this.settler, (queue) => this.topology.optionsOf(queue));
+    this.pauses = new PauseControl(connection, this.main, options.exchange, this.logger);
+    this.browser = new DeadLetterBrowser(connection, this.topology);
+    this.queueControl = new RabbitQueueControl(this.topology, this.pauses);
+    const optionsOf = (queue: string) => this.topology.optionsOf(queue);
+    this.consumers = new RabbitConsumerRegistry({ connection, held: this.held, settler: this.settler, logger: this.logger, optionsOf, pauses: this.pauses });
   }
 
   /** Connects (failing at once if RabbitMQ is not there) and declares the exchanges and the dead-letter events queue. */
@@ -164,31 +175,9 @@ export class RabbitMqBroker implements MessageBroker {
   async consume<T = unknown>(queue: string, handler: MessageHandler<T>, options?: ConsumerOptions): Promise<MessageConsumer> {
     this.open();
     assertQueueName(queue);
-    if (typeof handler !== 'function') throw new InvalidArgumentError('consume needs a handler function', {});
     await this.topology.assertExists(queue);
-    const consumer = new RabbitConsumer<T>(
-      queue,
-      handler,
-      {
-        connection: this.connection,
-        held: this.held,
-        settler: this.settler,
-        logger: this.logger,
-        optionsOf: (q) => this.topology.optionsOf(q),
-        handled: (message) => this.handledListeners.forEach((listener) => listener(message)),
-      },
-      options,
-    );
-    await consumer.start();
-    this.consumers.add(consumer as RabbitConsumer<never>);
-    this.stoppedQueues.delete(queue);
-    const stop = consumer.stop.bind(consumer);
-    consumer.stop = () =>
-      stop().finally(() => {
-        this.consumers.delete(consumer as RabbitConsumer<never>);
-        if (![...this.consumers].some((other) => other.queue === queue)) this.stoppedQueues.add(queue);
-      });
-    return consumer;
+    await this.pauses.start();
+    return this.consumers.start(queue, handler, options);
   }
 
   /** basic.get under this broker's pull channel; `leaseMs` is accepted and has no effect (no lease runs out). */
@@ -198,7 +187,8 @@ export class RabbitMqBroker implements MessageBroker {
     assertQueueName(queue);
     const limit = assertIntegerInRange('limit', options.limit === undefined ? 1 : options.limit, 1, 5000);
     if (options.leaseMs !== undefined) assertIntegerInRange('leaseMs', options.leaseMs, 1, 12 * 60 * 60 * 1000);
-    return this.pull.claim<T>(queue, limit);
+    await this.pauses.start();
+    return this.pauses.isPaused(queue) ? [] : this.pull.claim<T>(queue, limit);
   }
 
   async ack(delivery: Delivery): Promise<void> {
@@ -226,8 +216,7 @@ export class RabbitMqBroker implements MessageBroker {
     return this.settler.release(this.open().held.take(delivery, 'release'));
   }
   onMessageHandled(listener: (message: HandledMessage) => void): () => void {
-    this.handledListeners.add(listener);
-    return () => this.handledListeners.delete(listener);
+    return this.consumers.onMessageHandled(listener);
   }
 
   // ---- request-reply --------------------------------------------------------------------------------------------
@@ -271,7 +260,7 @@ export class RabbitMqBroker implements MessageBroker {
     await untraced(() => this.open().connection.withChannel((channel) => channel.checkExchange(this.topology.exchange)));
   }
   get consumerStatus(): { running: string[]; stopped: string[] } {
-    return { running: [...new Set([...this.consumers].map((c) => c.queue))].sort(), stopped: [...this.stoppedQueues].sort() };
+    return this.consumers.status;
   }
   get connectionState(): 'unused' | 'connected' | 'disconnected' {
     return this.connection.state;
@@ -283,8 +272,9 @@ export class RabbitMqBroker implements MessageBroker {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    await this.consumers.stopAll();
     this.closed = true;
+    this.pauses.close();
     await this.inboxes.closeAll();
     await this.pull.close();
     await this.main.close();
@@ -294,5 +284,11 @@ export class RabbitMqBroker implements MessageBroker {
   private open(): this {
     if (this.closed) throw new BrokerClosedError('The broker is closed');
     return this;
+  }
+  protected browsing(): MessageBrowsing {
+    return this.open().browser;
+  }
+  protected control(): QueueControl {
+    return this.open().queueControl;
   }
 }

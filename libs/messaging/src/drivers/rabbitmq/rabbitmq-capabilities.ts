@@ -1,4 +1,5 @@
 import type { BrokerCapabilities } from '../../driver/capabilities.js';
+import { DEAD_LETTER_BROWSE_DEPTH } from './dead-letter-browser.js';
 
 /**
  * What the RabbitMQ driver can do, and what holds instead where it cannot (RabbitMQ 3.10+, no plugins).
@@ -25,4 +26,12 @@ export const RABBITMQ_CAPABILITIES: BrokerCapabilities = Object.freeze({
   queueUpdate: false,
   /** getQueue/listQueues report what this broker declared and bound (AMQP cannot list or read arguments back). */
   topologyIntrospection: false,
+  /** Only dead letters: a read is a delivery, and a queue's delivery limit would dead-letter what was read too often. */
+  browseStates: ['dead'] as const,
+  /** A read takes at most this many messages from the head of a dead-letter queue (and gives them back). */
+  browseDepth: DEAD_LETTER_BROWSE_DEPTH,
+  /** activity() throws CapabilityNotSupportedError: AMQP has no message counters (the management plugin has). */
+  activityRates: false,
+  /** A paused queue's consumers cancel their subscription (basic.cancel), so RabbitMQ no longer counts them. */
+  pausedConsumersCounted: false,
 });

@@ -6,16 +6,19 @@ import { assertQueueName } from '../../validation/names.js';
 import { assertIntegerInRange } from '../../validation/numbers.js';
 import type { ConfirmPublisher } from './confirm-channel.js';
 import type { ConnectionManager } from './connection.js';
-import { copyProperties, deathsOf, PRIOR_ATTEMPTS_HEADER } from './message-codec.js';
+import { matchesFilter } from '../../core/message-filter.js';
+import { resolveRedriveSelection } from '../../validation/browse-query.js';
+import { copyProperties, deathsOf, lastErrorOf, PRIOR_ATTEMPTS_HEADER, routingKeyOf } from './message-codec.js';
 import type { Topology } from './topology.js';
 
-const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond']);
+const REDRIVE_OPTIONS: ReadonlySet<string> = new Set(['to', 'limit', 'ratePerSecond', 'messageIds', 'filter']);
 const BATCH = 100;
 
 /**
  * Moves dead letters back: each to the queue its latest death names (x-death), or all to `to`, with a fresh
  * attempt count and the death history kept. Messages are taken with basic.get, copied with a confirm, and acked
- * only after the confirm (a crash duplicates, never loses). A dead letter whose origin is unknown or gone stays.
+ * only after the confirm (a crash duplicates, never loses). A dead letter whose origin is unknown or gone stays, and
+ * so does one `messageIds` or `filter` leaves out (held until the end, then given back in its place).
  */
 export async function redrive(
   connection: ConnectionManager,
@@ -29,6 +32,13 @@ export async function redrive(
   if (options.to !== undefined) assertQueueName(options.to);
   const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : assertIntegerInRange('limit', options.limit, 1, Number.MAX_SAFE_INTEGER);
   if (options.ratePerSecond !== undefined) assertIntegerInRange('ratePerSecond', options.ratePerSecond, 1, 100_000);
+  const selection = resolveRedriveSelection(options);
+  const ids = selection.messageIds ? new Set(selection.messageIds) : null;
+  const selected = (message: GetMessage) => {
+    const deaths = deathsOf(message);
+    const fields = { messageId: message.properties.messageId ?? '', routingKey: routingKeyOf(message), lastError: lastErrorOf(message) ?? deaths[0]?.lastError ?? null, deaths };
+    return matchesFilter(selection, fields, ids);
+  };
   await topology.assertExists(deadLetterQueue);
   if (options.to !== undefined) await topology.assertExists(options.to);
   const exists = new Map<string, boolean>();
@@ -53,7 +63,7 @@ export async function redrive(
           break;
         }
         const destination = options.to ?? deathsOf(message)[0]?.queue;
-        if (destination && (await destinationExists(destination))) batch.push({ message, destination });
+        if (destination && selected(message) && (await destinationExists(destination))) batch.push({ message, destination });
         // else: left unacked, it goes back when the channel closes
       }
       if (batch.length > 0) {

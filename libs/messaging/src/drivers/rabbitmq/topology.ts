@@ -162,6 +162,11 @@ export class Topology {
     return defaults;
   }
 
+  /** The dead-letter queue this broker declared `name` with (null when unknown or none). */
+  deadLetterQueueOf(name: string): string | null {
+    return this.known.get(name)?.options.deadLetterQueue ?? null;
+  }
+
   knownQueues(): string[] {
     return [...this.known.keys()];
   }

@@ -27,10 +27,12 @@ export function describeCapabilities(ctx: ConformanceContext): void {
   describe('capabilities', () => {
     it('declares every capability flag', () => {
       const c = ctx.broker.capabilities;
-      for (const flag of ['leaseExtension', 'leaseExpiry', 'deduplicationWindow', 'browseWithoutConsuming', 'atomicBatchPublish', 'transactionalPublish', 'pull', 'queueUpdate', 'topologyIntrospection'] as const) {
+      for (const flag of ['leaseExtension', 'leaseExpiry', 'deduplicationWindow', 'browseWithoutConsuming', 'atomicBatchPublish', 'transactionalPublish', 'pull', 'queueUpdate', 'topologyIntrospection', 'activityRates', 'pausedConsumersCounted'] as const) {
         expect(typeof c[flag]).toBe('boolean');
       }
       expect(['exact', 'rounded']).toContain(c.delayedMessages);
+      for (const state of c.browseStates) expect(['ready', 'delayed', 'leased', 'dead']).toContain(state);
+      expect(c.browseDepth === null || (Number.isInteger(c.browseDepth) && c.browseDepth > 0)).toBe(true);
     });
 
     either(ctx, 'leaseExtension',

@@ -5,8 +5,8 @@ import { quoteIdent, schemaIdent } from '../../../postgres/identifiers.js';
  * - producer: publish (routing reads the bindings; it inserts only the columns a new message has, and reads back
  *   only `queue` and `visible_at`, so it can neither read payloads nor forge attempts, lease tokens or deaths);
  * - consumer: claim, ack, nack (retry or dead-letter), extend and release leases, declare and bind its queues;
- * - admin: the consumer's rights plus redrive, purge, delete queues, the dead-letter events (alerter) and the
- *   housekeeping chores (deduplication purge, expired-queue sweep).
+ * - admin: the consumer's rights plus redrive, purge, delete queues or messages, pause queues, the dead-letter
+ *   events (alerter) and the housekeeping chores (deduplication purge, expired-queue sweep, activity pruning).
  */
 export interface BrokerRoleNames {
   owner: string;
@@ -16,6 +16,7 @@ export interface BrokerRoleNames {
 }
 
 const NEW_MESSAGE = 'queue, message_id, routing_key, payload, headers, published_at, visible_at';
+const ACTIVITY_COUNTS = 'published, delivered, acked, dead_lettered';
 const QUEUE_OPTIONS = 'lease_ms, max_attempts, retry_base_ms, retry_max_ms, retry_jitter, dead_letter_queue, updated_at, expires_at';
 
 /**
@@ -28,7 +29,7 @@ export function brokerGrantStatements(schema: string, roles: BrokerRoleNames): s
   const s = schemaIdent(schema);
   const [producer, consumer, admin] = [roles.producer, roles.consumer, roles.admin].map(quoteIdent);
   const groups = `${producer}, ${consumer}, ${admin}`;
-  const tables = ['queues', 'bindings', 'messages', 'deduplication', 'dead_letter_events', 'schema_migrations'].map((t) => `${s}.${t}`).join(', ');
+  const tables = ['queues', 'bindings', 'messages', 'deduplication', 'dead_letter_events', 'consumer_presence', 'queue_activity', 'schema_migrations'].map((t) => `${s}.${t}`).join(', ');
   return [
     `REVOKE ALL ON SCHEMA ${s} FROM PUBLIC, ${groups}`,
     `REVOKE ALL ON ${tables} FROM PUBLIC, ${groups}`,
@@ -51,6 +52,12 @@ export function brokerGrantStatements(schema: string, roles: BrokerRoleNames): s
     `GRANT DELETE ON ${s}.queues, ${s}.bindings, ${s}.dead_letter_events TO ${admin}`,
     `GRANT SELECT, UPDATE (reason) ON ${s}.dead_letter_events TO ${admin}`,
     `GRANT SELECT, DELETE ON ${s}.deduplication TO ${admin}`,
+    // Every broker adds its activity counts (an upsert reads the row it adds to); consumers keep their presence
+    // rows; operators pause queues, read both tables, and prune them.
+    `GRANT SELECT, INSERT, UPDATE (${ACTIVITY_COUNTS}) ON ${s}.queue_activity TO ${groups}`,
+    `GRANT SELECT, INSERT, UPDATE (consumers, expires_at), DELETE ON ${s}.consumer_presence TO ${consumer}, ${admin}`,
+    `GRANT UPDATE (paused_at) ON ${s}.queues TO ${admin}`,
+    `GRANT DELETE ON ${s}.queue_activity TO ${admin}`,
     ...messageRowPolicies(s, producer, consumer, admin),
   ];
 }

@@ -1,8 +1,10 @@
+import { browseStatements, type BrowseStatements } from './browse.js';
 import { claimStatements, type ClaimStatements } from './claim.js';
 import { deadLetterAdminStatements, type DeadLetterAdminStatements } from './dead-letter-admin.js';
 import { deadLetterEventStatements, type DeadLetterEventStatements } from './dead-letter-events.js';
 import { deduplicationStatements, type DeduplicationStatements } from './deduplication.js';
 import { inspectionStatements, type InspectionStatements } from './inspection.js';
+import { operationsStatements, type OperationsStatements } from './operations.js';
 import { publishStatements, type PublishStatements } from './publish.js';
 import { queueExpiryStatements, type QueueExpiryStatements } from './queue-expiry.js';
 import { settleStatements, type SettleStatements } from './settle.js';
@@ -11,6 +13,7 @@ import { topologyStatements, type TopologyStatements } from './topology.js';
 
 export { CLAIM_SIZES, claimSize } from './claim.js';
 export { DEAD_LETTER_WAKE_UP } from './dead-letter-events.js';
+export { ACTIVITY_BUCKET_SECONDS, PAUSE_WAKE_UP, type ActivityColumns } from './operations.js';
 export type { NackColumns } from './settle.js';
 export type { QueueRowInput } from './topology.js';
 
@@ -24,7 +27,9 @@ export interface BrokerStatements
     DeadLetterEventStatements,
     QueueExpiryStatements,
     DeadLetterAdminStatements,
-    InspectionStatements {}
+    InspectionStatements,
+    BrowseStatements,
+    OperationsStatements {}
 
 /**
  * Every statement the broker runs, rendered for one schema (see StatementContext); each family lives in its own
@@ -49,6 +54,8 @@ export class BrokerStatements {
       queueExpiryStatements(ctx),
       deadLetterAdminStatements(ctx),
       inspectionStatements(ctx),
+      browseStatements(ctx),
+      operationsStatements(ctx),
     );
   }
 }

@@ -1,22 +1,21 @@
 import type { SqlStatement } from '../../../postgres/sql-executor.js';
+import type { RedriveSelection } from '../../../validation/browse-query.js';
+import { filterConditions } from './browse.js';
+import { adminOnlyCondition } from './fragments.js';
 import type { StatementContext } from './statement-context.js';
 
 /** An operator's statements on dead letters: redrive and purge. */
 export function deadLetterAdminStatements({ s, channel, named }: StatementContext) {
-  /**
-   * A condition that is always true but names a table only the admin role may read (dead_letter_events): PostgreSQL
-   * checks every table a statement names before it runs any of it, so redrive and purge by a consumer role fail with
-   * 42501 and change nothing, although the consumer's DELETE and INSERT (needed to ack and to dead-letter) would
-   * otherwise let them through.
-   */
-  const adminOnly = `NOT EXISTS (SELECT FROM ${s}.dead_letter_events WHERE false)`;
+  const adminOnly = adminOnlyCondition(s);
   return {
     /**
      * Moves up to `limit` messages that are not leased, oldest first, from `queue` (a dead-letter queue) back to the
      * queue each one died in (its latest death) or to `target`: attempts start afresh, the death history stays, and
-     * they are visible at once. A message whose destination no longer exists stays where it is.
+     * they are visible at once. A message whose destination no longer exists stays where it is. Only the messages
+     * of `selection` move (its ids, its filter).
      */
-    redrive(queue: string, limit: number, target: string | null): SqlStatement {
+    redrive(queue: string, limit: number, target: string | null, selection: RedriveSelection): SqlStatement {
+      const filter = filterConditions(selection, 6);
       return named(
         'redrive',
         `WITH candidates AS MATERIALIZED (
@@ -24,6 +23,7 @@ export function deadLetterAdminStatements({ s, channel, named }: StatementContex
            FROM ${s}.messages m
           WHERE m.queue = $1 AND m.lease_token IS NULL
             AND EXISTS (SELECT 1 FROM ${s}.queues q WHERE q.name = coalesce($3::text, m.deaths -> 0 ->> 'queue'))
+            AND ($5::text[] IS NULL OR m.message_id = ANY ($5::text[])) AND ${filter.sql}
           ORDER BY m.visible_at, m.id
           LIMIT $2
           FOR UPDATE SKIP LOCKED
@@ -39,7 +39,7 @@ export function deadLetterAdminStatements({ s, channel, named }: StatementContex
          RETURNING pg_notify($4, queue)
        )
        SELECT count(*)::int AS moved FROM inserted WHERE ${adminOnly}`,
-        [queue, limit, target, channel],
+        [queue, limit, target, channel, selection.messageIds, ...filter.values],
       );
     },
 

@@ -46,9 +46,10 @@ export function insertAndNotify({ s }: StatementContext, source: InsertSource): 
        )`;
 }
 
-/** The `copies` and `notified` columns of a statement that used insertAndNotify. */
+/** The `copies`, `notified` and `per_queue` (copies by queue, for the activity counts) columns of a statement that used insertAndNotify. */
 export const INSERTED_COUNTS = `(SELECT count(*) FROM inserted)::int AS copies,
-              (SELECT count(*) FROM woken)::int AS notified`;
+              (SELECT count(*) FROM woken)::int AS notified,
+              (SELECT coalesce(json_object_agg(c.queue, c.n), '{}') FROM (SELECT queue, count(*) AS n FROM inserted GROUP BY queue) c) AS per_queue`;
 
 /**
  * How the messages of an `exhausted e` CTE died: SQL expressions over `e` and the statement's parameters. `e` has
@@ -87,4 +88,14 @@ export function deadLetterMove({ s }: StatementContext, death: Death): string {
            FROM exhausted e
          RETURNING pg_notify(${death.channel}, '${DEAD_LETTER_WAKE_UP}')
        )`;
+}
+
+/**
+ * A condition that is always true but names a table only the admin role may read (dead_letter_events): PostgreSQL
+ * checks every table a statement names before it runs any of it, so an operator's statement (redrive, purge, delete
+ * a message) run by a consumer role fails with 42501 and changes nothing, although the consumer's DELETE and INSERT
+ * (needed to ack and to dead-letter) would otherwise let it through.
+ */
+export function adminOnlyCondition(s: string): string {
+  return `NOT EXISTS (SELECT FROM ${s}.dead_letter_events WHERE false)`;
 }

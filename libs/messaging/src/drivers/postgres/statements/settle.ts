@@ -25,7 +25,7 @@ export function settleStatements(ctx: StatementContext) {
         `DELETE FROM ${s}.messages m
         USING unnest($1::bigint[], $2::uuid[]) AS t(id, token)
         WHERE m.id = t.id AND m.lease_token = t.token
-       RETURNING m.id`,
+       RETURNING m.id, m.queue`,
         [ids, tokens],
       );
     },
@@ -59,7 +59,7 @@ export function settleStatements(ctx: StatementContext) {
                                                  ${s}.retry_delay(m.attempts, t.retry_base_ms, t.retry_max_ms, t.retry_jitter)))
            FROM target t
           WHERE m.id = t.id AND m.lease_token IS NOT NULL AND NOT t.reject AND m.attempts < t.max_attempts
-         RETURNING m.id, 'retried'::text AS outcome
+         RETURNING m.id, m.queue, 'retried'::text AS outcome
        ),
        exhausted AS (
          DELETE FROM ${s}.messages m USING target t
@@ -68,9 +68,9 @@ export function settleStatements(ctx: StatementContext) {
                    t.error, t.reject, t.dead_letter_queue
        ),
        ${deadLetterFailed}
-       SELECT id, outcome FROM retried
+       SELECT id, queue, outcome FROM retried
        UNION ALL
-       SELECT id, CASE WHEN dead_letter_queue IS NULL THEN 'dropped' ELSE 'dead_lettered' END FROM exhausted`,
+       SELECT id, queue, CASE WHEN dead_letter_queue IS NULL THEN 'dropped' ELSE 'dead_lettered' END FROM exhausted`,
         [batch.ids, batch.tokens, batch.errors, batch.delaysMs, batch.deliverAts, batch.rejects, channel],
       );
     },
