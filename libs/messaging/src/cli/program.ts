@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { MESSAGING_DRIVERS } from '../connect-broker.js';
 import { registerDlqCommands } from './dlq-commands.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { registerPauseCommands } from './pause-commands.js';
 import { registerPublishCommand } from './publish-command.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerTailCommand } from './tail-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerQueueCommands(program);
   registerDlqCommands(program);
   registerPublishCommand(program);
+  registerPauseCommands(program);
   registerTailCommand(program);
   // Every subcommand throws instead of exiting (main maps errors to exit codes) and lists the exit codes too.
   const configure = (command: Command) => {

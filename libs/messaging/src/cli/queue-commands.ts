@@ -14,6 +14,9 @@ interface QueueRow {
   /** Messages in its dead-letter queue (null: it has none). */
   dead: number | null;
   oldestAgeSeconds: number;
+  /** Consumers subscribed over every process. */
+  consumers: number;
+  paused: boolean;
   deadLetterQueue: string | null;
   bindings: string[];
 }
@@ -35,6 +38,8 @@ const total = (stats: QueueStats) => stats.ready + stats.delayed + stats.leased;
 
 async function queueRows(broker: MessageBroker, infos: QueueInfo[]): Promise<QueueRow[]> {
   const depths = new Map((await broker.queueDepths()).map((depth) => [depth.queue, depth]));
+  const consumers = await broker.consumerCounts();
+  const paused = new Set(await broker.pausedQueues());
   const rows: QueueRow[] = [];
   for (const info of infos) {
     const depth = depths.get(info.name) ?? { ...(await broker.queueStats(info.name)), oldestAgeSeconds: 0 };
@@ -45,6 +50,8 @@ async function queueRows(broker: MessageBroker, infos: QueueInfo[]): Promise<Que
       leased: depth.leased,
       dead: await deadCount(broker, info),
       oldestAgeSeconds: depth.oldestAgeSeconds,
+      consumers: consumers[info.name] ?? 0,
+      paused: paused.has(info.name),
       deadLetterQueue: info.options.deadLetterQueue,
       bindings: info.bindings,
     });
@@ -65,8 +72,8 @@ export function registerQueueCommands(program: Command): void {
         const rows = await queueRows(broker, await queuesToList(broker, names));
         out.result(rows, () =>
           out.table(
-            ['queue', 'ready', 'delayed', 'leased', 'dead', 'oldest', 'bindings'],
-            rows.map((row) => [row.name, row.ready, row.delayed, row.leased, row.dead ?? '-', age(row.oldestAgeSeconds), row.bindings.join(' ')]),
+            ['queue', 'ready', 'delayed', 'leased', 'dead', 'oldest', 'consumers', 'paused', 'bindings'],
+            rows.map((row) => [row.name, row.ready, row.delayed, row.leased, row.dead ?? '-', age(row.oldestAgeSeconds), row.consumers, row.paused ? 'yes' : '', row.bindings.join(' ')]),
           ),
         );
       }),
@@ -93,6 +100,8 @@ export function registerQueueCommands(program: Command): void {
             ['oldest', age(row.oldestAgeSeconds)],
             ['dead-letter queue', row.deadLetterQueue ?? '(none: exhausted messages are dropped)'],
             ['dead letters', row.dead ?? '-'],
+            ['consumers', row.consumers],
+            ['paused', row.paused ? 'yes' : 'no'],
             ['bindings', row.bindings.join('\n')],
             ...Object.entries(info.options).filter(([key]) => key !== 'deadLetterQueue').map(([key, value]): [string, string] => [key, String(value)]),
           ]);

@@ -43,7 +43,7 @@ describe('pg-messaging CLI (PostgreSQL)', () => {
     const table = await cli(['queues']);
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const ordersLine = table.stdout.split('\n').find((line) => line.includes(' orders '));
-    expect(ordersLine?.split('│').map((cell) => cell.trim())).toEqual(['', 'orders', '1', '0', '0', '2', expect.stringMatching(/^\d+s$/), 'order.*', '']);
+    expect(ordersLine?.split('│').map((cell) => cell.trim())).toEqual(['', 'orders', '1', '0', '0', '2', expect.stringMatching(/^\d+s$/), '0', '', 'order.*', '']);
     const json = jsonOf<{ name: string; ready: number; dead: number | null; bindings: string[] }[]>(await cli(['queues', '--json']));
     expect(json.map((q) => q.name)).toEqual(['audit', 'audit.dlq', 'orders', 'orders.dlq']);
     expect(json.find((q) => q.name === 'orders')).toMatchObject({ ready: 1, dead: 2, bindings: ['order.*'], deadLetterQueue: 'orders.dlq' });
@@ -203,6 +203,80 @@ describe('pg-messaging CLI (PostgreSQL)', () => {
     expect(help.stdout).toContain('4  refused: not confirmed');
     const listed = await new CliProcess(['pg-messaging', '--schema', t.schema, '--json', 'queues'], { command: ['npx'], env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined } }).exited;
     expect(jsonOf<{ name: string }[]>(listed).map((q) => q.name)).toContain('orders');
+  });
+
+  it('lists dead letters grouped by origin, reason and error type, and a queue\'s dead letters page by page', async () => {
+    await deadLetter(3, 'grouped');
+    await t.broker.publishToQueue('orders', [{ routingKey: 'order.cancelled', payload: { n: 4 }, messageId: 'grouped-4' }]);
+    await t.broker.nackMany(await t.broker.claim('orders'), { error: new TypeError('undefined is not a function'), reject: true });
+    const all = jsonOf<{ groups: { sourceQueue: string; reason: string; errorType: string; count: number }[] }>(await cli(['--json', 'dlq', 'list']));
+    expect(all.groups.map((g) => [g.sourceQueue, g.reason, g.errorType, g.count])).toEqual([
+      ['orders', 'delivery_limit', 'PaymentDeclinedError', 3],
+      ['orders', 'rejected', 'TypeError', 1],
+    ]);
+    const page = jsonOf<{ messages: { messageId: string }[]; nextCursor: string }>(await cli(['--json', 'dlq', 'list', 'orders.dlq', '--limit', '2']));
+    expect(page.messages.map((m) => m.messageId)).toEqual(['grouped-1', 'grouped-2']);
+    const next = jsonOf<{ messages: { messageId: string }[]; nextCursor: string | null }>(await cli(['--json', 'dlq', 'list', 'orders.dlq', '--limit', '2', '--cursor', page.nextCursor]));
+    expect(next).toMatchObject({ messages: [{ messageId: 'grouped-3' }, { messageId: 'grouped-4' }], nextCursor: null });
+    const filtered = await cli(['dlq', 'list', 'orders', '--error', 'not a FUNCTION']);
+    expect(filtered.code).toBe(0);
+    expect(filtered.stdout).toMatch(/│ grouped-4\s+│ order\.cancelled\s+│ orders\s+│ rejected\s+│ \d+\s+│ \S+\s+│ TypeError: undefined is not a function/);
+    expect(filtered.stdout).not.toContain('grouped-1');
+    expect((await cli(['dlq', 'list', 'orders', '--reason', 'bored'])).code).toBe(2);
+  });
+
+  it('shows one dead letter with its payload and deaths; a message that is not there is exit 3', async () => {
+    await deadLetter(1, 'show');
+    const shown = jsonOf<{ messageId: string; payload: unknown; deaths: { queue: string; reason: string; lastError: string }[] }>(await cli(['--json', 'dlq', 'show', 'orders.dlq', 'show-1']));
+    expect(shown).toMatchObject({ messageId: 'show-1', state: 'dead', payload: { messageId: 'show-1' }, deaths: [{ queue: 'orders', reason: 'delivery_limit', lastError: 'PaymentDeclinedError: card expired' }] });
+    const table = await cli(['dlq', 'show', 'orders.dlq', 'show-1']);
+    expect(table.stdout).toContain('"messageId": "show-1"');
+    expect(table.stdout).toMatch(/│ orders\s+│ delivery_limit\s+│ 1\s+│/);
+    const missing = await cli(['dlq', 'show', 'orders.dlq', 'never-was']);
+    expect(missing).toMatchObject({ code: 3 });
+    expect(missing.stderr).toContain('No message "never-was" in orders.dlq');
+  });
+
+  it('deletes one dead letter only when confirmed', async () => {
+    await deadLetter(2, 'delete');
+    expect((await cli(['dlq', 'delete', 'orders.dlq', 'delete-1'])).code).toBe(4);
+    expect(await depth('orders.dlq')).toBe(2);
+    expect(jsonOf(await cli(['--json', '--yes', 'dlq', 'delete', 'orders.dlq', 'delete-1']))).toEqual({ deadLetterQueue: 'orders.dlq', messageId: 'delete-1', deleted: true });
+    expect((await t.broker.browse('orders.dlq')).map((d) => d.messageId)).toEqual(['delete-2']);
+    expect((await cli(['--yes', 'dlq', 'delete', 'orders.dlq', 'delete-1'])).code).toBe(3);
+  });
+
+  it('redrives the ids given, or those a filter matches, without asking', async () => {
+    await deadLetter(4, 'pick');
+    await t.broker.publishToQueue('orders', [{ routingKey: 'order.refunded', payload: {}, messageId: 'pick-5' }]);
+    await t.broker.nackMany(await t.broker.claim('orders'), { error: 'Error: refund window closed' });
+    const byIds = jsonOf<{ moved: number; left: number }>(await cli(['--json', 'dlq', 'redrive', 'orders.dlq', '--ids', 'pick-2,pick-4']));
+    expect(byIds).toMatchObject({ moved: 2, left: 3 });
+    expect((await t.broker.claim('orders', { limit: 10 })).map((d) => d.messageId)).toEqual(['pick-2', 'pick-4']);
+    const byFilter = jsonOf<{ moved: number; left: number }>(await cli(['--json', 'dlq', 'redrive', 'orders.dlq', '--routing-key', 'order.refunded', '--to', 'audit']));
+    expect(byFilter).toMatchObject({ moved: 1, left: 2, to: 'audit' });
+    expect((await t.broker.claim('audit')).map((d) => d.messageId)).toEqual(['pick-5']);
+    const byError = jsonOf<{ moved: number; left: number }>(await cli(['--json', 'dlq', 'redrive', 'orders.dlq', '--error', 'card EXPIRED', '--limit', '1']));
+    expect(byError).toMatchObject({ moved: 1, left: 1 });
+    expect((await cli(['dlq', 'redrive', 'orders.dlq', '--ids', 'a,,b'])).code).toBe(2);
+  });
+
+  it('pauses and resumes a queue (seen by the broker and by `queues`), with consumers counted', async () => {
+    const consumer = await t.broker.consume('audit', () => undefined);
+    try {
+      expect(jsonOf(await cli(['--json', 'pause', 'audit']))).toEqual({ queue: 'audit', paused: true });
+      expect(await t.broker.pausedQueues()).toEqual(['audit']);
+      const listed = await waitFor(async () => {
+        const queues = jsonOf<{ name: string; paused: boolean; consumers: number }[]>(await cli(['--json', 'queues']));
+        return queues.find((q) => q.name === 'audit' && q.consumers === 1);
+      }, { timeoutMs: 30_000, what: 'the consumer to be counted' });
+      expect(listed).toMatchObject({ paused: true, consumers: 1 });
+      expect((await cli(['resume', 'audit'])).stdout).toBe('audit resumed.\n');
+      expect(await t.broker.pausedQueues()).toEqual([]);
+      expect((await cli(['pause', 'nowhere'])).code).toBe(3);
+    } finally {
+      await consumer.stop();
+    }
   });
 
   it('says the connection failed with exit 5, and reads the database from DATABASE_URL or --database-url', async () => {
