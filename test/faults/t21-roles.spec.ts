@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Broker, dropRoles, ensureRoles } from '@app/messaging';
 import { faultProfile, recordFaultReport } from '@app/messaging/testing/faults';
+import { waitFor } from '@app/messaging/testing';
 import { dropSystemDatabases, onDatabase, setUpSystemDatabases, urlFor, withClient, type SystemDatabaseAccess } from '../../apps/database-setup/src/set-up-databases.js';
 
 // T21 (docs/reliability.md): the system's roles, set up as npm start and compose set them up, can do their job and
@@ -180,6 +181,40 @@ describe('T21 least-privilege roles', () => {
     await forbidden(role, 'INSERT with forged deaths', () => sql(url, `INSERT INTO messaging.messages (queue, message_id, routing_key, payload, published_at, visible_at, deaths) VALUES ('other', 'f', 'other.x', '{}', now(), now(), '[]')`));
     await forbidden(role, 'read dead-letter events', () => sql(url, `SELECT * FROM messaging.dead_letter_events`));
     await forbidden(role, 'call record_death', () => sql(url, `SELECT messaging.record_death(NULL, 'q', 'r', 'k', 'e')`));
+  });
+
+  it('lets the admin operate a queue (pause, browse, delete, dead-letter groups, consumer counts) and every role add its activity counts', async () => {
+    const producer = await connect(single.producer);
+    const consumer = await connect(single.consumer);
+    const admin = await connect(single.admin);
+    await admin.declareQueue('operated');
+    await admin.bindQueue('operated', 'operated.#');
+    await producer.publish({ routingKey: 'operated.a', payload: { n: 1 } });
+    const [first] = await consumer.claim('operated');
+    await consumer.ack(first);
+    // A failed flush only warns: closing flushes, and the admin reads back what each role wrote.
+    await Promise.all([producer.close(), consumer.close()]);
+    expect((await admin.activity(60_000)).find((a) => a.queue === 'operated')).toEqual({ queue: 'operated', published: 1, delivered: 1, acked: 1, deadLettered: 0 });
+
+    const [other] = (await (await connect(single.producer)).publish({ routingKey: 'operated.b', payload: { n: 2 } })).messageIds;
+    const worker = await connect(single.consumer);
+    await admin.pauseQueue('operated');
+    expect(await admin.pausedQueues()).toEqual(['operated']);
+    expect(await worker.claim('operated')).toEqual([]);
+    await admin.resumeQueue('operated');
+    expect((await admin.browseMessages('operated')).messages.map((m) => m.messageId)).toEqual([other]);
+    expect(await admin.deleteMessage('operated', other)).toBe(true);
+    expect(Array.isArray(await admin.deadLetterGroups())).toBe(true);
+    expect((await admin.consumerCounts()).operated).toBe(0);
+    const running = await worker.consume('operated', async () => undefined, { pollIntervalMs: 100 });
+    await waitFor(async () => (await admin.consumerCounts()).operated === 1, { what: "the consumer role's presence" });
+    await running.stop();
+    for (const role of [single.consumer, single.producer, access.roles.apps['payment-worker']]) {
+      const broker = await connect(role);
+      await forbidden(role, 'pause a queue (library)', () => broker.pauseQueue('operated'));
+      await forbidden(role, 'delete a message (library)', () => broker.deleteMessage('operated', 'any'));
+    }
+    allowed += 10;
   });
 
   it('refuses a consumer (and every app role) deleting queues, unbinding, reading dead-letter events and purging deduplication ids', async () => {

@@ -121,3 +121,4 @@ export { RABBITMQ_CAPABILITIES } from './drivers/rabbitmq/rabbitmq-capabilities.
 export type { BrowseQuery, DeadLetterFilter, DeadLetterGroup, MessageDetail, MessagePage, MessageState, MessageSummary, QueueActivity } from './driver/admin-types.js';
 export { MESSAGE_STATES } from './driver/admin-types.js';
 export { errorTypeOf } from './driver/error-type.js';
+export { BROWSE_DEFAULT_LIMIT, BROWSE_MAX_LIMIT, MAX_REDRIVE_IDS } from './validation/browse-query.js';

@@ -129,7 +129,8 @@ export class DeadLetterBrowser implements MessageBrowsing {
   /** `queue` when it is a dead-letter queue; else its dead-letter queue when `orDeadLetters`; else refused. */
   private async deadLetterQueueOf(queue: string, orDeadLetters: boolean): Promise<string | null> {
     await this.topology.assertExists(queue);
-    if (this.knownDeadLetterQueues().includes(queue)) return queue;
+    // A queue named like a dead-letter queue is taken as one even when this process did not declare its source.
+    if (queue.endsWith(DEAD_LETTER_SUFFIX) || this.knownDeadLetterQueues().includes(queue)) return queue;
     if (!orDeadLetters) throw new CapabilityNotSupportedError('browseStates', WHY_DEAD_LETTERS_ONLY);
     return (await this.topology.optionsOf(queue)).deadLetterQueue;
   }
