@@ -20,9 +20,30 @@ interface TailFlags {
   count?: number;
 }
 
+const TAIL_QUEUE_PREFIX = 'cli-tail.';
+
 /** The tail queue's name: says what it is and whose, so an operator who finds one left by a killed tail knows. */
 function tailQueueName(queue: string): string {
-  return `cli-tail.${queue.slice(0, 80)}.${randomBytes(4).toString('hex')}`;
+  return `${TAIL_QUEUE_PREFIX}${queue.slice(0, 80)}.${randomBytes(4).toString('hex')}`;
+}
+
+/** A tail queue this old with no consumer in any process was left by a tail that was killed (SIGKILL, a crash). */
+const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * Deletes the tail queues killed tails left behind (they keep collecting copies). Only where the engine lists its
+ * queues; a live tail is safe: it consumes from its first second, and consumer counts are seconds old at most.
+ */
+async function deleteAbandonedTails(broker: MessageBroker, out: Output): Promise<void> {
+  if (!broker.capabilities.topologyIntrospection) return;
+  const consumers = await broker.consumerCounts();
+  const abandoned = (await broker.listQueues()).filter(
+    (q) => q.name.startsWith(TAIL_QUEUE_PREFIX) && (consumers[q.name] ?? 0) === 0 && Date.now() - q.createdAt.getTime() > ABANDONED_AFTER_MS,
+  );
+  for (const { name } of abandoned) {
+    const dropped = await broker.deleteQueue(name).catch(() => null);
+    if (dropped !== null) out.note(`Deleted ${name}, left by a tail that did not stop cleanly (${dropped} message${dropped === 1 ? '' : 's'} in it).`);
+  }
 }
 
 async function bindingsToCopy(broker: MessageBroker, queue: string, patterns: string[] | undefined): Promise<string[]> {
@@ -54,6 +75,7 @@ function untilStopped(): { stopped: Promise<void>; stop: () => void } {
 
 async function tail({ broker, out }: CommandContext, queue: string, options: TailFlags): Promise<void> {
   const patterns = await bindingsToCopy(broker, queue, options.pattern);
+  await deleteAbandonedTails(broker, out);
   const name = tailQueueName(queue);
   const { stopped, stop } = untilStopped();
   const print = printer(out, queue);

@@ -180,6 +180,24 @@ describe('pg-messaging CLI (PostgreSQL)', () => {
     }
   });
 
+  it('deletes the queue of a killed tail (no consumer for over a minute) when the next tail starts', async () => {
+    const killed = new CliProcess(['--schema', t.schema, 'tail', 'orders'], { env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined } });
+    await killed.waitForStderr('Following orders');
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    const [left] = (await t.broker.listQueues()).map((q) => q.name).filter((name) => name.startsWith('cli-tail.'));
+    expect(left).toMatch(/^cli-tail\.orders\.[0-9a-f]{8}$/);
+    await t.broker.publish({ routingKey: 'order.created', payload: {}, messageId: 'kept-by-the-left-queue' });
+    await t.query(`UPDATE "${t.schema}".queues SET created_at = now() - interval '2 minutes' WHERE name = $1`, [left]);
+    await waitFor(async () => (await t.broker.consumerCounts())[left] === 0, { timeoutMs: 30_000, what: "the killed tail's consumer to drop out of the counts" });
+    const next = new CliProcess(['--schema', t.schema, 'tail', 'orders'], { env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined } });
+    await next.waitForStderr('Following orders');
+    expect(next.stderr).toContain(`Deleted ${left}, left by a tail that did not stop cleanly (1 message in it).`);
+    next.child.kill('SIGINT');
+    expect((await next.exited).code).toBe(0);
+    expect((await t.broker.listQueues()).map((q) => q.name).filter((name) => name.startsWith('cli-tail.'))).toEqual([]);
+  });
+
   it('stops a tail on SIGINT with exit 0 and deletes its queue; a queue without bindings cannot be tailed (exit 2)', async () => {
     const tail = new CliProcess(['--schema', t.schema, 'tail', 'audit'], { env: { DATABASE_URL: t.url, MESSAGING_DRIVER: undefined } });
     await tail.waitForStderr('Following audit (#)');
