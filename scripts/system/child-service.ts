@@ -87,14 +87,17 @@ export class ChildService {
   }
 }
 
-/** Resolves once `url` answers 2xx; rejects if the service exits first or `timeoutMs` passes. */
-export async function waitUntilHealthy(service: ChildService, url: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Resolves once `url` answers 2xx, or with `anyAnswer` once it answers at all (its port listens); rejects if the
+ * service exits first or `timeoutMs` passes.
+ */
+export async function waitUntilHealthy(service: ChildService, url: string, { timeoutMs = 60_000, anyAnswer = false } = {}): Promise<void> {
   let exited = false;
   void service.exited.then(() => (exited = true));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${service.name} exited while starting:\n${service.recentOutput}`);
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then((r) => anyAnswer || r.ok, () => false);
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -234,7 +234,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     await Promise.all([
       waitUntilHealthy(payment.service, workerHealthUrls['payment-worker']),
       waitUntilHealthy(notification.service, workerHealthUrls['notification-worker']),
-      waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApiOps}/health`),
+      // The ops port is up at bootstrap, before the API's own port listens: wait for both.
+      waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApiOps}/health`).then(() => waitUntilHealthy(api.service, `http://127.0.0.1:${ports.orderApi}/`, { anyAnswer: true })),
       ...registered.map(({ app, service }) => waitUntilHealthy(service.service, workerHealthUrls[app])),
     ]);
     const current = (name: string) => {
